@@ -5,7 +5,7 @@ Each run writes runs/finetune/<TASK>_s<SEED>/ (checkpoint + results.json) and co
 results/finetune/<TASK>_s<SEED>.json. A finished run is skipped, so an interrupted sweep resumes.
 SST-2 trains on a seeded random subset of 20,000 of its 67,349 examples to fit a 2-core machine.
 """
-import argparse, json, shutil
+import argparse, shutil
 from pathlib import Path
 from bert_lottery.train import finetune
 
