@@ -3,13 +3,13 @@
 Usage: python experiments/finetune_defaults.py [--data_root ../shared/data] [--seeds 42] [--tasks MRPC RTE ...]
 Each run writes runs/finetune/<TASK>_s<SEED>/ (checkpoint + results.json) and copies results.json to
 results/finetune/<TASK>_s<SEED>.json. A finished run is skipped, so an interrupted sweep resumes.
-SST-2 trains on a seeded random subset of 20,000 of its 67,349 examples to fit a 2-core machine.
+SST-2 trains on a seeded random subset of 8,000 of its 67,349 examples to fit a 2-core machine.
 """
 import argparse, shutil
 from pathlib import Path
 from bert_lottery.train import finetune
 
-SUBSETS = {'SST-2': 20000}
+SUBSETS = {'SST-2': 8000}
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
