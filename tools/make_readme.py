@@ -8,7 +8,7 @@ def _output(o):
     data = o.get('data', {})
     if 'text/markdown' in data: return ''.join(data['text/markdown'])
     if 'text/plain' in data: return '```\n' + ''.join(data['text/plain']).rstrip() + '\n```'
-    if o.get('output_type') == 'stream': return '```\n' + ''.join(o['text']).rstrip() + '\n```'
+    if o.get('output_type') == 'stream' and o.get('name') == 'stdout': return '```\n' + ''.join(o['text']).rstrip() + '\n```'
     return ''
 
 def readme(nb_path='nbs/index.ipynb'):
