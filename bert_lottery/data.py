@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'GlueTask', 'get_task', 'data_root', 'task_dir', 'Examples', 'read_tsv',
-           'load_glue', 'cache_dir', 'Encoded', 'encode', 'LengthGroupedBatches', 'collate', 'glue_loader']
+__all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'GlueTask', 'get_task', 'data_root', 'find_data_root', 'task_dir', 'Examples',
+           'read_tsv', 'load_glue', 'cache_dir', 'Encoded', 'encode', 'LengthGroupedBatches', 'collate', 'glue_loader']
 
 # %% ../nbs/00_data.ipynb #49ae9a49
 @dataclass(frozen=True)
@@ -84,6 +84,11 @@ def data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY
     "The data root from the argument or the environment, or None when neither is set."
     root = root or os.environ.get(DATA_ENV)
     return Path(root).expanduser() if root else None
+
+def find_data_root(*candidates:str|Path # folders to try when no root is set, e.g. '../../shared/data'
+                  )->Path|None:
+    "`data_root()` if set, else the first of `candidates` that exists, else None (callers then skip)."
+    return data_root() or next((Path(p).resolve() for p in candidates if Path(p).is_dir()), None)
 
 def task_dir(task:str|GlueTask, # a GLUE task
              root:str|Path      # a `glue_data` folder, or a folder holding `glue_data/` or `glue/`
