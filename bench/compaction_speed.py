@@ -1,6 +1,6 @@
 """Masked vs compacted inference speed, measured side by side, against the theoretical (matmul FLOP) speed-up.
 
-    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.pt] [--device cpu]
+    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.safetensors] [--device cpu]
 
 Without --model it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
 it draws a representative seeded mask (40 of 72 heads, 4 of 6 MLPs, scaled to other model sizes) and says so.
@@ -14,8 +14,9 @@ import torch
 from transformers import AutoModelForSequenceClassification
 from transformers.utils import logging
 
-from bert_lottery.masking import Mask, apply_masks, model_dims
 from bert_lottery.compaction import compact
+from bert_lottery.layout import model_dims
+from bert_lottery.masks import StructuredMask
 
 
 def default_model_path():
@@ -31,7 +32,7 @@ def representative_mask(model, seed=0, head_frac=40 / 72, mlp_frac=4 / 6):
     head[torch.randperm(n_layers * n_heads, generator=g)[: round(head_frac * n_layers * n_heads)]] = 1
     mlp = torch.zeros(n_layers)
     mlp[torch.randperm(n_layers, generator=g)[: round(mlp_frac * n_layers)]] = 1
-    return Mask(head.view(n_layers, n_heads), mlp, dict(method="random", seed=seed))
+    return StructuredMask(head.view(n_layers, n_heads), mlp, dict(method="random", seed=seed))
 
 
 def encoder_flops(config, mask, length):
@@ -64,7 +65,7 @@ def time_interleaved(runs, batches, repeats):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model directory (default: embedded all-MiniLM-L6-v2)")
-    p.add_argument("--mask", help="mask file written by Mask.save (default: a representative seeded mask)")
+    p.add_argument("--mask", help="mask.safetensors written by StructuredMask.save (default: a representative seeded mask)")
     p.add_argument("--examples", type=int, default=64)
     p.add_argument("--length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=16)
@@ -76,7 +77,7 @@ def main():
     logging.set_verbosity_error()
 
     model = AutoModelForSequenceClassification.from_pretrained(a.model or default_model_path(), num_labels=2).eval().to(a.device)
-    if a.mask: mask = Mask.load(a.mask).validate(model)
+    if a.mask: mask = StructuredMask.load(a.mask, model=model)
     else:
         mask = representative_mask(model)
         print("no --mask given: using a representative seeded random mask")
@@ -86,12 +87,12 @@ def main():
     ids = torch.randint(1000, model.config.vocab_size, (a.examples, a.length), generator=g).to(a.device)
     batches = list(ids.split(a.batch_size))
     with torch.inference_mode():
-        with apply_masks(model, mask.head.to(a.device), mask.mlp.to(a.device)):
+        with mask.apply(model):
             masked_logits = torch.cat([model(b).logits for b in batches])
             small_logits = torch.cat([small(b).logits for b in batches])
             masked_s, small_s = time_interleaved([model, small], batches, a.repeats)
     measured = masked_s / small_s
-    theory = encoder_flops(model.config, Mask.ones(model), a.length) / encoder_flops(model.config, mask, a.length)
+    theory = encoder_flops(model.config, StructuredMask.ones(model), a.length) / encoder_flops(model.config, mask, a.length)
     n_params = lambda m: sum(p.numel() for p in m.parameters())
     print(f"model: {a.model or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}), device: {a.device}, "
           f"threads: {torch.get_num_threads()}")
