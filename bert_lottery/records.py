@@ -14,43 +14,54 @@ from .data import write_json
 from .masks import FORMAT, GateMask, Mask, _KINDS
 
 # %% auto #0
-__all__ = ['PruneStep', 'save_history', 'load_history', 'save_run']
+__all__ = ['mask_sizes', 'PruneStep', 'save_history', 'load_history', 'save_run']
 
-# %% ../nbs/10_records.ipynb #0ad132a0
+# %% ../nbs/10_records.ipynb #b4b19b41
+def mask_sizes(mask:Mask # any mask
+              )->dict:
+    "`kept`, `size` and `sparsity` of `mask`, with `n_heads` and `n_mlps` for head and MLP gates."
+    out = dict(kept=mask.n_kept, size=mask.size, sparsity=mask.sparsity)
+    if isinstance(mask, GateMask): out.update(n_heads=mask.n_heads, n_mlps=mask.n_mlps)
+    return out
+
+# %% ../nbs/10_records.ipynb #d5ad4f69
 @dataclass
 class PruneStep:
     "One evaluated step of an iterative pruning run."
     stage: str            # which phase of the method, e.g. 'full', 'heads+mlps', 'heads', 'mlps'
-    mask: Mask            # the mask evaluated at this step
+    mask: Mask|None       # the mask evaluated at this step (None when a history was saved without its masks)
     metric: float         # the metric the stopping rule compared (e.g. dev accuracy)
     passed: bool          # whether it stayed above the floor
     scores: dict = field(default_factory=dict)  # name -> tensor measured under `mask` (e.g. 'head', 'mlp' importance)
+    sizes: dict = field(default_factory=dict)   # `mask_sizes` of the mask, kept when the mask itself is not
 
     def summary(self)->dict:
         "The JSON-able part: stage, metric, passed and the mask's sizes."
-        out = dict(stage=self.stage, metric=float(self.metric), passed=bool(self.passed), kept=self.mask.n_kept,
-                   size=self.mask.size, sparsity=self.mask.sparsity)
-        if isinstance(self.mask, GateMask): out.update(n_heads=self.mask.n_heads, n_mlps=self.mask.n_mlps)
-        return out
+        sizes = mask_sizes(self.mask) if self.mask is not None else self.sizes
+        return dict(stage=self.stage, metric=float(self.metric), passed=bool(self.passed), **sizes)
 
-# %% ../nbs/10_records.ipynb #d1327960
+# %% ../nbs/10_records.ipynb #b25972f9
 def save_history(folder:str|Path, # where `history.json` and `history.safetensors` go
                  steps:list, # `PruneStep`s, in order
+                 masks:bool=True, # save every step's mask (False: sizes only, for masks of millions of weights)
                 )->Path:
     "Write `steps` to `history.json` and `history.safetensors` in `folder`, atomically."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     tensors, records = {}, []
     for i, s in enumerate(steps):
-        mt, extra = s.mask._to_tensors()
-        tensors.update({f'{i}/mask/{k}': v.contiguous() for k, v in mt.items()})
+        rec = dict(s.summary(), scores=list(s.scores), has_mask=bool(masks and s.mask is not None))
+        if rec['has_mask']:
+            mt, extra = s.mask._to_tensors()
+            tensors.update({f'{i}/mask/{k}': v.contiguous() for k, v in mt.items()})
+            rec.update(kind=s.mask.kind, mask_meta=s.mask.meta, mask_extra=extra)
         tensors.update({f'{i}/scores/{k}': v.detach().float().cpu().contiguous() for k, v in s.scores.items()})
-        records.append(dict(s.summary(), kind=s.mask.kind, mask_meta=s.mask.meta, mask_extra=extra, scores=list(s.scores)))
+        records.append(rec)
     tmp = folder/'history.safetensors.tmp'
     save_file(tensors, tmp, metadata=dict(format=FORMAT + '.history', version='1'))
     tmp.replace(folder/'history.safetensors')
     return write_json(folder/'history.json', records)
 
-# %% ../nbs/10_records.ipynb #9170fcf9
+# %% ../nbs/10_records.ipynb #989286b0
 def load_history(folder:str|Path # a folder written by `save_history`
                 )->list:
     "The `PruneStep`s saved in `folder`."
@@ -59,19 +70,21 @@ def load_history(folder:str|Path # a folder written by `save_history`
         if not (folder/f).is_file(): raise FileNotFoundError(f"No {f} in {folder}: not a saved pruning history")
     records, ts = json.loads((folder/'history.json').read_text()), load_file(folder/'history.safetensors')
     def part(i, what): return {k.split('/', 2)[2]: v for k, v in ts.items() if k.startswith(f'{i}/{what}/')}
-    return [PruneStep(r['stage'], _KINDS[r['kind']]._from_tensors(part(i, 'mask'), r['mask_meta'], r['mask_extra']),
-                      r['metric'], r['passed'], part(i, 'scores')) for i, r in enumerate(records)]
+    def mask(i, r): return _KINDS[r['kind']]._from_tensors(part(i, 'mask'), r['mask_meta'], r['mask_extra']) if 'kind' in r else None
+    sizes = lambda r: {k: r[k] for k in ('kept', 'size', 'sparsity', 'n_heads', 'n_mlps') if k in r}
+    return [PruneStep(r['stage'], mask(i, r), r['metric'], r['passed'], part(i, 'scores'), sizes(r)) for i, r in enumerate(records)]
 
-# %% ../nbs/10_records.ipynb #bc86d0d9
+# %% ../nbs/10_records.ipynb #4a555c1a
 def save_run(folder:str|Path, # output folder
              mask:Mask, # the final mask
              history:list, # its `PruneStep`s
+             history_masks:bool=True, # keep every step's mask in the history (see `save_history`)
              **summary, # more JSON-able entries for `summary.json`
             )->dict:
     "Write the final mask, the history and `summary.json` to `folder`; return the summary."
     folder = Path(folder)
     mask.save(folder/'mask.safetensors')
-    save_history(folder, history)
+    save_history(folder, history, history_masks)
     summ = dict(summary, kept=mask.n_kept, size=mask.size, sparsity=mask.sparsity, n_steps=len(history) - 1)
     if isinstance(mask, GateMask):
         n_l, n_h = mask.dims

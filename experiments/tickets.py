@@ -1,0 +1,85 @@
+"""The magnitude-pruning and lottery-ticket experiments of issue 7 on MRPC and RTE, with the embedded default model.
+
+Usage: python experiments/tickets.py [--tasks MRPC RTE] [--data_root ../shared/data] [--only STAGE ...]
+Stages, in the order they run (each skips what is already done, so an interrupted sweep resumes):
+  mprune     m-pruning (Prasanna et al.) of runs/finetune/<TASK>_s42 -> results/mprune/<TASK>_s42/
+  imp        IMP with rewinding, 5 rounds of 1 epoch, seed 42      -> results/imp/<TASK>_s42/
+  seeds      the full model fine-tuned with seeds 1337 and 86      -> results/finetune/<TASK>_s<seed>.json
+  ticket50   the IMP ticket at 50% fine-tuned with the full recipe  -> results/tickets/<TASK>_s42/imp_50.json
+  transfer   each task's 50% ticket fine-tuned on the other task   -> results/tickets/<TARGET>_s42/transfer_from_<SOURCE>_50.json
+  random50   random pruning at 50%, seed 42                        -> results/tickets/<TASK>_s42/random_pruning_50.json
+  omp50      one-shot pruning to 50% of pre-trained / fine-tuned weights -> results/tickets/<TASK>_s42/omp_{pretrained,finetuned}_50.json
+  weights50  the 50% ticket on re-initialised, layer-shuffled and matrix-shuffled weights -> .../<weights>_50.json
+  tickets    the IMP tickets at 10-40% fine-tuned with the full recipe -> results/tickets/<TASK>_s42/imp_<pct>.json
+Checkpoints stay in runs/ (git-ignored); results/ gets JSON and mask files only.
+"""
+import argparse, json, shutil
+from pathlib import Path
+from bert_lottery.data import write_json
+from bert_lottery.models import load_model
+from bert_lottery.mprune import mprune_checkpoint
+from bert_lottery.tickets import imp, omp, random_mask, transfer
+from bert_lottery.train import finetune
+
+STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets']
+
+def run(path, fn):
+    "Run `fn` unless `path` exists; write its JSON result there."
+    path = Path(path)
+    if path.exists(): print('done already:', path); return json.loads(path.read_text())
+    res = fn(); write_json(path, res)
+    print(f"{path}: {res.get('main_metric', '')} {res.get('score', res.get('metric', ''))}", flush=True)
+    return res
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--tasks', nargs='+', default=['MRPC', 'RTE'])
+    p.add_argument('--data_root', default=None)
+    p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
+    a = p.parse_args()
+    R, runs, seed = Path('results'), Path('runs'), 42
+    common = dict(data_root=a.data_root, progress=False)
+    for stage in [s for s in STAGES if s in a.only]:
+        for t in a.tasks:
+            ckpt, tdir = runs/'finetune'/f'{t}_s{seed}', R/'tickets'/f'{t}_s{seed}'
+            ticket = R/'imp'/f'{t}_s{seed}'/'mask.safetensors'
+            if stage == 'mprune':
+                if not (R/'mprune'/f'{t}_s{seed}'/'summary.json').exists():
+                    s = mprune_checkpoint(str(ckpt), t, str(R/'mprune'/f'{t}_s{seed}'), **common)
+                    print(f"mprune {t}: {s['sparsity']:.3f} sparse, {s['base_metric']:.4f} -> {s['metric']:.4f}", flush=True)
+            elif stage == 'imp':
+                if not (R/'imp'/f'{t}_s{seed}'/'summary.json').exists():
+                    s = imp(t, str(R/'imp'/f'{t}_s{seed}'), seed=seed, rounds=5, epochs_per_round=1, **common)
+                    print(f"imp {t}: rounds {s['round_scores']} in {s['seconds']:.0f} s", flush=True)
+            elif stage == 'seeds':
+                for s in (1337, 86):
+                    def ft(s=s):
+                        out = runs/'finetune'/f'{t}_s{s}'
+                        return finetune(t, output_dir=out, seed=s, **common)
+                    run(R/'finetune'/f'{t}_s{s}.json', ft)
+            elif stage == 'ticket50':
+                run(tdir/'imp_50.json', lambda: finetune(t, mask=ticket, seed=seed, save_model=False, **common))
+            elif stage == 'transfer':
+                for src in a.tasks:
+                    if src == t: continue
+                    run(tdir/f'transfer_from_{src}_50.json',
+                        lambda: transfer(R/'imp'/f'{src}_s{seed}'/'mask.safetensors', t, seed=seed, save_model=False, **common))
+            elif stage == 'random50':
+                run(tdir/'random_pruning_50.json', lambda: finetune(t, mask=random_mask(load_model(None, t)[1], 0.5, seed), seed=seed,
+                                                                    save_model=False, **common))
+            elif stage == 'omp50':
+                for src, name in (('pretrained', 'omp_pretrained_50'), (str(ckpt), 'omp_finetuned_50')):
+                    def o(src=src, name=name):
+                        res = omp(t, 0.5, source=src, seed=seed, output_dir=str(runs/'omp'/f'{t}_{name}'), **common)
+                        shutil.copy(runs/'omp'/f'{t}_{name}'/'mask.safetensors', tdir/f'{name}_mask.safetensors')
+                        return res
+                    tdir.mkdir(parents=True, exist_ok=True); run(tdir/f'{name}.json', o)
+            elif stage == 'weights50':
+                for w in ('random', 'shuffle_layers', 'shuffle_within'):
+                    run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **common))
+            elif stage == 'tickets':
+                for k in (1, 2, 3, 4):
+                    run(tdir/f'imp_{10*k}.json', lambda k=k: finetune(t, mask=R/'imp'/f'{t}_s{seed}'/f'round_{k}.safetensors', seed=seed,
+                                                                     save_model=False, **common))
+
+if __name__ == '__main__': main()
