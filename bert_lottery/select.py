@@ -87,14 +87,18 @@ def complement(keep:Tensor # keep flags, bool or 0/1
     "Boolean flags of the components `keep` removes."
     return keep == 0
 
-# %% ../nbs/06_select.ipynb #c4669e7c
+# %% ../nbs/06_select.ipynb #5aba9643
 def top_up(base:Tensor, # the components to start from (bool or 0/1)
            k:int, # exact size of the result
-           pool:Tensor, # where additions may come from (components of `base` are skipped)
+           pool:Tensor, # where additions come from first (components of `base` are skipped)
            seed:int, # seeds the additions or the subsample
+           fallback:Tensor|None=None, # where the rest comes from when `pool` is too small (None: an error)
           )->Tensor:
-    "Exactly `k` components: `base` plus a random sample of `pool`, or a random subset of `base` when it is larger."
+    "Exactly `k` components: `base` plus a random sample of `pool` (then `fallback`), or a random subset of `base`."
     base = base != 0
     n = int(base.sum())
     if n >= k: return random_keep(base, k, seed)
-    return base | random_keep((pool != 0) & ~base, k - n, seed)
+    pool = (pool != 0) & ~base
+    if fallback is None or int(pool.sum()) >= k - n: return base | random_keep(pool, k - n, seed)
+    rest = (fallback != 0) & ~base & ~pool
+    return base | pool | random_keep(rest, k - n - int(pool.sum()), seed)
