@@ -89,12 +89,13 @@ def component_density(mask:WeightMask, # a weight mask over the six matrices of 
         mlp[l] = (kept(p.ffn_in).sum() + kept(p.ffn_out).sum()) / (kept(p.ffn_in).numel() + kept(p.ffn_out).numel())
     return head, mlp
 
-# %% ../nbs/13_mprune.ipynb #96d7e91d
+# %% ../nbs/13_mprune.ipynb #23df1e2f
 def plot_density(head:torch.Tensor, # [layers, heads] fractions, from `component_density`
                  mlp:torch.Tensor, # [layers] fractions
                  title:str='', # axis title
-                 ax=None): # a matplotlib axis to draw on
-    "Heatmap of the percentage of surviving weights per head (layers x heads) and, in the last column, per MLP."
+                 ax=None, # a matplotlib axis to draw on
+                 label:str='% of weights kept'): # the colour bar's label
+    "Heatmap of a percentage per head (layers x heads) and, in the last column, per MLP, each cell annotated."
     grid = torch.cat([head, torch.full((head.shape[0], 1), float('nan')), mlp[:, None]], 1).numpy() * 100
     ax = ax or plt.subplots(figsize=(0.55 * grid.shape[1] + 1.5, 0.5 * grid.shape[0] + 1))[1]
     im = ax.imshow(np.ma.masked_invalid(grid), cmap='viridis', vmin=0, vmax=100, aspect='equal')
@@ -103,7 +104,7 @@ def plot_density(head:torch.Tensor, # [layers, heads] fractions, from `component
     n_h = head.shape[1]
     ax.set_xticks(list(range(n_h)) + [n_h + 1], [str(h) for h in range(n_h)] + ['MLP'])
     ax.set_yticks(range(head.shape[0])); ax.set_xlabel('head'); ax.set_ylabel('layer'); ax.set_title(title)
-    plt.colorbar(im, ax=ax, fraction=0.03, label='% of weights kept')
+    plt.colorbar(im, ax=ax, fraction=0.03, label=label)
     return ax
 
 # %% ../nbs/13_mprune.ipynb #b42a71b6
