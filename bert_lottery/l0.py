@@ -160,7 +160,7 @@ def sparsity_of(head:Tensor, mlp:Tensor, # gates
     wh, wm = (w.to(head) for w in weights)
     return 1 - ((head * wh).sum() + (mlp * wm).sum()) / (wh.sum() + wm.sum())
 
-# %% ../nbs/14f_l0.ipynb #7527fc1b
+# %% ../nbs/14f_l0.ipynb #43db98f8
 def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its weights stay frozen)
              train:Encoded, # examples to train the gates on (and to average the means over)
              target:float=0.5, # final sparsity
@@ -176,7 +176,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
              ablation:str='mean', # 'mean' (the original) or 'zero'
              means:tuple|None=None, # (head mean, MLP mean); None: computed from `train`
              weight:str='count', # 'count' or 'params' (see `component_weights`)
-             init_mean:float=10., # log_alpha starts at N(init_mean, 0.01); 10 as the original (every gate on)
+             init_mean:float=3., # log_alpha starts at N(init_mean, 0.01); the original: 10 (see the text)
              seed:int=0, # seeds the gates, the noise and the batch order
              pad_id:int=0, # the tokenizer's pad token id
              log_every:int=10, # record the state every this many steps
