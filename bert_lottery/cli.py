@@ -132,10 +132,10 @@ def majority_cmd(task:str, # a GLUE classification task
     "The majority-class baseline: dev metrics of always predicting the most frequent training label."
     print(json.dumps(majority_class(task, data_root), indent=1))
 
-# %% ../nbs/15_cli.ipynb #34946ba9
+# %% ../nbs/15_cli.ipynb #9a2f5b10
 @command
 @delegates(analyse)
-def analyse_cmd(source:str, # an original-layout mask folder (with heads_mlps/), or a glob of mask files in quotes
+def analyse_cmd(source:str, # an original-layout mask folder (with heads_mlps/), a runner's store, or a glob of mask files in quotes
                 output_dir:str, # where the tables (CSV, markdown) and figures (PNG) go
                 **kwargs):
     "Stability (Fleiss' kappa, Cochran's Q), task overlaps and survival heatmaps of a set of s-pruning masks."

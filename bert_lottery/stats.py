@@ -137,15 +137,16 @@ def plot_importance_steps(history:list, # `PruneStep`s of an s-pruning run (with
     ax.set_xlabel('step / surviving heads'); ax.set_ylabel('normalised importance'); ax.set_title(title)
     return ax
 
-# %% ../nbs/14b_stats.ipynb #2ca5e073
-def load_mask_set(source:str|Path, # an original-layout root, or a glob of mask files
+# %% ../nbs/14b_stats.ipynb #05785a28
+def load_mask_set(source:str|Path, # an original-layout root, a runner's store, or a glob of mask files
                   mode:str='heads_mlps', # the original layout's mode folder
                  )->list:
-    "Structured masks with `task` and `finetune_seed` in meta, from either source."
+    "Structured masks with `task` and `finetune_seed` in meta, from any of the three sources."
     p = Path(source)
     if p.is_dir() and (p/mode).is_dir(): return read_original_masks(p, mode)
+    if p.is_dir() and (p/'units').is_dir(): source = p/'units'/'sprune-*'/'mask.safetensors'     # a runner store: its s-pruning masks
     files = sorted(glob.glob(str(source)))
-    if not files: raise FileNotFoundError(f"No masks at {source!r}: give an original-layout folder (with {mode}/) or a glob of mask files")
+    if not files: raise FileNotFoundError(f"No masks at {source!r}: give an original-layout folder (with {mode}/), a runner's store, or a glob of mask files")
     return [StructuredMask.load(f) for f in files]
 
 # %% ../nbs/14b_stats.ipynb #5033726b
