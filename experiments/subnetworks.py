@@ -11,20 +11,13 @@ and results/mprune/<TASK>_s42 (experiments/tickets.py). Stages, in order (each s
   random_init a random s-mask of the bad size on re-initialised weights, fine-tuned -> .../s_random_init.json
   longer      the s-pruning bad subnetwork fine-tuned for 4, 5 and 6 epochs        -> .../s_bad_retrained_e<k>.json
 """
-import argparse, json
+import argparse
 from pathlib import Path
-from bert_lottery.data import write_json
 from bert_lottery.masks import Mask
 from bert_lottery.subnets import evaluate_masked, majority_class, retrain, sample_bad, sample_random
+from tickets import run   # the same run-unless-done helper (this folder is on sys.path when the script runs)
 
 STAGES = ['sample', 'pruned', 'majority', 'retrained', 'random_init', 'longer']
-
-def run(path, fn):
-    "Run `fn` unless `path` exists; write its JSON result there."
-    path = Path(path)
-    if path.exists(): print('done already:', path); return
-    res = fn(); write_json(path, res)
-    print(f"{path}: {res.get('main_metric')} {res.get('score')}", flush=True)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
