@@ -1,6 +1,10 @@
-"""Masked vs compacted inference speed, measured side by side, against the theoretical (matmul FLOP) speed-up.
+"""Masked vs compacted speed, inference or training, measured side by side, against the theoretical (matmul FLOP) speed-up.
 
-    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.safetensors] [--device cpu]
+    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.safetensors] [--device cpu] [--train]
+
+With --train each pass takes training steps as `train.train` does (forward with labels, backward, gradient clipping at
+1.0, AdamW step), the masked model with its mask applied throughout (gated heads and MLPs, as `finetune(mask=...)`),
+the compacted one as `finetune(compact=True)`; the FLOP ratio is the same, since backward costs about twice forward in both.
 
 Without --model it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
 it draws a representative seeded mask (40 of 72 heads, 4 of 6 MLPs, scaled to other model sizes) and says so.
@@ -72,6 +76,7 @@ def main():
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--train", action="store_true", help="time training steps instead of inference")
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     logging.set_verbosity_error()
@@ -90,14 +95,25 @@ def main():
         with mask.apply(model):
             masked_logits = torch.cat([model(b).logits for b in batches])
             small_logits = torch.cat([small(b).logits for b in batches])
-            masked_s, small_s = time_interleaved([model, small], batches, a.repeats)
+            if not a.train: masked_s, small_s = time_interleaved([model, small], batches, a.repeats)
+    if a.train:
+        labels = torch.randint(0, 2, (a.examples,), generator=g).to(a.device).split(a.batch_size)
+        lab = {b.data_ptr(): y for b, y in zip(batches, labels)}
+        def stepper(m):
+            m.train(); opt = torch.optim.AdamW(m.parameters(), lr=1e-5)
+            def step(b):
+                loss = m(input_ids=b, labels=lab[b.data_ptr()]).loss
+                loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); opt.zero_grad()
+            return step
+        with mask.apply(model): masked_s, small_s = time_interleaved([stepper(model), stepper(small)], batches, a.repeats)
     measured = masked_s / small_s
     theory = encoder_flops(model.config, StructuredMask.ones(model), a.length) / encoder_flops(model.config, mask, a.length)
     n_params = lambda m: sum(p.numel() for p in m.parameters())
     print(f"model: {a.model or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}), device: {a.device}, "
           f"threads: {torch.get_num_threads()}")
     print(f"mask: {mask.n_heads}/{mask.head.numel()} heads, {mask.n_mlps}/{mask.mlp.numel()} MLPs; meta {mask.meta}")
-    print(f"data: {a.examples} examples x {a.length} tokens, batch size {a.batch_size}; "
+    print(f"timed: {'training steps (forward, backward, clip, AdamW)' if a.train else 'inference'}; "
+          f"data: {a.examples} examples x {a.length} tokens, batch size {a.batch_size}; "
           f"median of {a.repeats} interleaved passes each, after 1 warm-up")
     print(f"parameters: {n_params(model):,} -> {n_params(small):,}; "
           f"max |logit difference| masked vs compacted: {(masked_logits - small_logits).abs().max():.2e}")

@@ -270,7 +270,7 @@ def encode_task(tokenizer, # a Hugging Face tokenizer
     return {s: encode(tokenizer, seeded_subset(load_glue(task, s, root), subsets.get(s)), max_length)
             for s in splits or ['train', *task.eval_splits]}
 
-# %% ../nbs/00_data.ipynb #70a2ab13
+# %% ../nbs/00_data.ipynb #111be236
 class LengthGroupedBatches:
     "Batches of indices whose examples have similar lengths; reproducible from `(seed, epoch)`."
     def __init__(self, lengths, # length of each example
@@ -279,10 +279,12 @@ class LengthGroupedBatches:
                  seed:int=0, # seed of the shuffling
                  group:int=50, # batches per length-sorted chunk
                  order:str='length', # without shuffling: 'length' (longest first) or 'dataset' (file order)
+                short_last:bool=False, # shuffled: put the one short batch last (what Accelerate's sharding expects)
                 ):
         if order not in ('length', 'dataset'): raise ValueError(f"order must be 'length' or 'dataset', not {order!r}")
         self.lengths, self.batch_size, self.shuffle, self.seed, self.group, self.order, self.epoch = \
             np.asarray(lengths), batch_size, shuffle, seed, group, order, 0
+        self.short_last = short_last
     def set_epoch(self, epoch:int): self.epoch = epoch
     def __len__(self): return -(-len(self.lengths) // self.batch_size)
     def __iter__(self):
@@ -297,7 +299,9 @@ class LengthGroupedBatches:
             part = perm[i:i+chunk]
             part = part[np.argsort(-self.lengths[part], kind='stable')]
             batches += [part[j:j+bs].tolist() for j in range(0, len(part), bs)]
-        yield from (batches[i] for i in rng.permutation(len(batches)))
+        order = rng.permutation(len(batches))
+        if self.short_last: order = sorted(order, key=lambda i: len(batches[i]) < bs)   # stable: only the short one moves
+        yield from (batches[i] for i in order)
 
 # %% ../nbs/00_data.ipynb #3f02a1ab
 def collate(enc:Encoded, # the encoded split
@@ -332,7 +336,7 @@ def model_inputs(batch:dict, # a batch from `collate`, possibly with extra keys 
     keys = MODEL_KEYS if labels else MODEL_KEYS[:-1]
     return {k: v if device is None else v.to(device) for k, v in batch.items() if k in keys}
 
-# %% ../nbs/00_data.ipynb #df07f437
+# %% ../nbs/00_data.ipynb #6a4a5862
 def glue_loader(enc:Encoded, # the encoded split
                 batch_size:int=32, # examples per batch
                 shuffle:bool=False, # shuffle with length grouping (training), or keep a fixed `order`
@@ -340,10 +344,11 @@ def glue_loader(enc:Encoded, # the encoded split
                 pad_id:int=0, # the tokenizer's pad token id
                 fixed_length:int|None=None, # pad every batch to this length and don't group by length (baseline)
                 order:str='length', # without shuffling: 'length' or 'dataset' (file order)
+                short_last:bool=False, # shuffled: the one short batch comes last (for sharding across processes)
                )->DataLoader:
     "A DataLoader of dynamically padded, length-grouped batches."
     if len(enc) == 0: raise ValueError("cannot make batches of an empty split (0 examples)")
     # the fixed-padding baseline ignores lengths: equal lengths make the same sampler a plain shuffled (or in-order) one
     lengths = np.zeros(len(enc)) if fixed_length else enc.lengths
-    sampler = LengthGroupedBatches(lengths, batch_size, shuffle=shuffle, seed=seed, order=order)
+    sampler = LengthGroupedBatches(lengths, batch_size, shuffle=shuffle, seed=seed, order=order, short_last=short_last)
     return DataLoader(range(len(enc)), batch_sampler=sampler, collate_fn=partial(collate, enc, pad_id=pad_id, pad_to=fixed_length))

@@ -1,0 +1,162 @@
+"""Benchmark: the library's fine-tuning against the stock Hugging Face `Trainer`, side by side in one run.
+
+Every arm fine-tunes the same model (classifier initialised from the same seed) on the same tokenised data
+(max length 128) with the same hyper-parameters: 3 epochs, lr 5e-5, global batch 32, 10% linear warm-up,
+weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, AdamW. The arms:
+
+- `library`: `bert_lottery.train.finetune` with its defaults (length-grouped dynamic padding; precision 'auto',
+  i.e. bf16 autocast on a CPU with AVX512-BF16 or AMX, fp32 elsewhere).
+- `library_fp32`: the same with `precision='fp32'` (the bf16 quality check).
+- `trainer_padded` (a): `transformers.Trainer` as run_glue.py runs it: every example padded to 128,
+  `default_data_collator`, random sampler, fp32.
+- `trainer_grouped` (b): the best a Trainer user gets without custom code: `DataCollatorWithPadding` and
+  `train_sampling_strategy='group_by_length'` (transformers 5's name for `group_by_length=True`), fp32.
+- `trainer_grouped_bf16` (optional, `--arms`): (b) with `bf16=True`.
+
+Training examples/s = training examples x epochs / seconds in the training loop (the library's per-epoch dev
+evaluations excluded; the Trainer's `train_runtime`). Wall = the whole call: model loading, tokenisation (cached),
+training and dev evaluation. Each (task, arm, seed) is saved to `--out/<task>_<arm>_s<seed>.json` as it finishes,
+so an interrupted run resumes; the table (mean +- std over seeds, and the speed ratios) is printed and written to
+`--out/table.md` after every run.
+
+Usage: python bench/vs_trainer.py [--data_root ../shared/data] [--tasks RTE MRPC] [--seeds 42 1337 86]
+       [--arms library trainer_grouped trainer_padded library_fp32] [--out results/bench/vs_trainer]
+"""
+import argparse, json, os, tempfile, time
+from pathlib import Path
+import numpy as np, torch
+
+ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16')
+HP = dict(epochs=3, lr=5e-5, batch_size=32, warmup=0.1, weight_decay=0.01, max_grad_norm=1.0, max_length=128)
+
+
+class ListDataset(torch.utils.data.Dataset):
+    def __init__(self, items): self.items = items
+    def __len__(self): return len(self.items)
+    def __getitem__(self, i): return self.items[i]
+
+
+def as_items(enc, pad_to=None, pad_id=0):
+    "Trainer features: one dict per example, padded to `pad_to` (run_glue's pad_to_max_length) or left unpadded."
+    items = []
+    for i, ids in enumerate(enc.input_ids):
+        ids = list(ids); tt = list(enc.token_type_ids[i]) if enc.token_type_ids is not None else None
+        att = [1] * len(ids)
+        if pad_to:
+            extra = pad_to - len(ids)
+            ids, att = ids + [pad_id] * extra, att + [0] * extra
+            if tt is not None: tt = tt + [0] * extra
+        d = dict(input_ids=ids, attention_mask=att, labels=int(enc.labels[i]))
+        if tt is not None: d['token_type_ids'] = tt
+        items.append(d)
+    return items
+
+
+def run_library(task, seed, a, precision):
+    from bert_lottery.train import finetune
+    t0 = time.perf_counter()
+    r = finetune(task, data_root=a.data_root, seed=seed, progress=False, save_model=False, precision=precision,
+                 train_subset=a.train_subset, dev_subset=a.dev_subset,
+                 epochs=HP['epochs'], lr=HP['lr'], batch_size=HP['batch_size'], warmup=HP['warmup'],
+                 weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], max_length=HP['max_length'])
+    wall = time.perf_counter() - t0
+    train_s = sum(e['seconds'] for e in r['history'])
+    return dict(score=r['score'], metric=r['main_metric'], train_seconds=train_s, wall_seconds=wall,
+                examples_per_s=r['n_train'] * HP['epochs'] / train_s, n_train=r['n_train'], precision=r['precision'])
+
+
+def run_trainer(task, seed, a, grouped, bf16=False):
+    from transformers import Trainer, TrainingArguments, DataCollatorWithPadding, default_data_collator
+    from bert_lottery.data import encode_task, get_task
+    from bert_lottery.metrics import main_metric, score
+    from bert_lottery.models import load_model
+    t0 = time.perf_counter()
+    task = get_task(task)
+    tok, model = load_model(None, task, seed)
+    encs = encode_task(tok, task, a.data_root, HP['max_length'],
+                       subsets={'train': a.train_subset, **{s: a.dev_subset for s in task.eval_splits}})
+    pad = None if grouped else HP['max_length']
+    train_ds = ListDataset(as_items(encs['train'], pad, tok.pad_token_id))
+    dev = encs[task.eval_splits[0]]
+    dev_ds = ListDataset(as_items(dev, pad, tok.pad_token_id))
+    with tempfile.TemporaryDirectory() as out:
+        args = TrainingArguments(
+            output_dir=out, per_device_train_batch_size=HP['batch_size'], per_device_eval_batch_size=128,
+            learning_rate=HP['lr'], num_train_epochs=HP['epochs'], warmup_steps=HP['warmup'],
+            weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], seed=seed,
+            eval_strategy='no', save_strategy='no', logging_strategy='no', report_to='none', disable_tqdm=True,
+            use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, bf16=bf16,
+            train_sampling_strategy='group_by_length' if grouped else 'random')
+        collator = DataCollatorWithPadding(tok) if grouped else default_data_collator
+        trainer = Trainer(model=model, args=args, train_dataset=train_ds, data_collator=collator)
+        m = trainer.train().metrics
+        logits = trainer.predict(dev_ds).predictions
+    wall = time.perf_counter() - t0
+    preds = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
+    mm = main_metric(task)
+    return dict(score=score(task, preds, dev.labels)[mm], metric=mm, train_seconds=m['train_runtime'], wall_seconds=wall,
+                examples_per_s=len(train_ds) * HP['epochs'] / m['train_runtime'], n_train=len(train_ds),
+                precision='bf16' if bf16 else 'no')
+
+
+def run_arm(task, arm, seed, a):
+    if arm == 'library': return run_library(task, seed, a, 'auto')
+    if arm == 'library_fp32': return run_library(task, seed, a, 'fp32')
+    if arm == 'trainer_padded': return run_trainer(task, seed, a, grouped=False)
+    if arm == 'trainer_grouped': return run_trainer(task, seed, a, grouped=True)
+    if arm == 'trainer_grouped_bf16': return run_trainer(task, seed, a, grouped=True, bf16=True)
+    raise ValueError(f"unknown arm {arm!r}; one of {ARMS}")
+
+
+def fmt(xs, nd=1, scale=1):
+    xs = np.asarray(xs, float) * scale
+    return f"{xs.mean():.{nd}f} ± {xs.std(ddof=1) if len(xs) > 1 else 0:.{nd}f}"
+
+
+def table(out, tasks, arms=ARMS):
+    rows = ["| task | arm | seeds | train examples/s | wall (s) | dev score (x100) | speed vs library |",
+            "|---|---|---|---|---|---|---|"]
+    ratios = []
+    for task in tasks:
+        res = {arm: [json.loads(p.read_text()) for p in sorted(out.glob(f'{task}_{arm}_s*.json'))] for arm in arms}
+        lib = np.mean([r['examples_per_s'] for r in res.get('library', [])]) if res.get('library') else None
+        for arm in arms:
+            rs = res[arm]
+            if not rs: continue   # arms not run (yet) are left out
+            eps = [r['examples_per_s'] for r in rs]
+            ratio = f"{lib / np.mean(eps):.2f}x" if lib and arm != 'library' else ''
+            rows.append(f"| {task} | {arm} | {','.join(str(r['seed']) for r in rs)} | {fmt(eps)} | "
+                        f"{fmt([r['wall_seconds'] for r in rs], 0)} | {fmt([r['score'] for r in rs], 1, 100)} | {ratio} |")
+            if ratio: ratios.append(f"{task}: library / {arm} = {ratio} (examples/s, means over seeds {','.join(str(r['seed']) for r in rs)})")
+    return '\n'.join(rows) + '\n\n' + '\n'.join(ratios) + '\n'
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'))
+    p.add_argument('--tasks', nargs='+', default=['RTE', 'MRPC'])
+    p.add_argument('--seeds', nargs='+', type=int, default=[42, 1337, 86])
+    p.add_argument('--arms', nargs='+', default=list(ARMS[:4]), choices=ARMS)
+    p.add_argument('--out', default='results/bench/vs_trainer')
+    p.add_argument('--pause_file', default=None, help='while this file exists, wait before starting the next run')
+    p.add_argument('--train_subset', type=int, default=None, help='smoke tests only: a seeded subset of the training set')
+    p.add_argument('--dev_subset', type=int, default=None, help='smoke tests only: a seeded subset of the dev set')
+    a = p.parse_args()
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    print(f"threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}", flush=True)
+    for seed in a.seeds:
+        for task in a.tasks:
+            for arm in a.arms:
+                f = out/f'{task}_{arm}_s{seed}.json'
+                if f.exists(): continue
+                while a.pause_file and Path(a.pause_file).exists(): time.sleep(5)   # lets other work use the CPU between runs
+                r = dict(task=task, arm=arm, seed=seed, **HP, train_subset=a.train_subset, dev_subset=a.dev_subset, **run_arm(task, arm, seed, a))
+                f.write_text(json.dumps(r, indent=1))
+                print(f"{task} {arm} seed {seed}: {r['examples_per_s']:.1f} ex/s, train {r['train_seconds']:.0f} s, "
+                      f"wall {r['wall_seconds']:.0f} s, {r['metric']} {r['score']:.4f}", flush=True)
+                t = table(out, a.tasks); (out/'table.md').write_text(t)
+    print(table(out, a.tasks))
+
+
+if __name__ == '__main__':
+    main()
