@@ -2,8 +2,8 @@
 
     HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.safetensors] [--device cpu] [--train]
 
-With --train each pass takes training steps as `train.train` does (forward with labels, backward, gradient clipping at
-1.0, AdamW step), the masked model with its mask applied throughout (gated heads and MLPs, as `finetune(mask=...)`),
+With --train each pass takes training steps like `train.train` (forward with labels under the library's default precision,
+backward, gradient clipping at 1.0, an AdamW step; weight decay is left out, which costs the same in both arms), the masked model with its mask applied throughout (gated heads and MLPs, as `finetune(mask=...)`),
 the compacted one as `finetune(compact=True)`; the FLOP ratio is the same, since backward costs about twice forward in both.
 
 Without --model it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
@@ -77,6 +77,7 @@ def main():
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     p.add_argument("--train", action="store_true", help="time training steps instead of inference")
+    p.add_argument("--precision", default="auto", help="training precision with --train: auto (the library default), bf16, fp32")
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     logging.set_verbosity_error()
@@ -99,10 +100,14 @@ def main():
     if a.train:
         labels = torch.randint(0, 2, (a.examples,), generator=g).to(a.device).split(a.batch_size)
         lab = {b.data_ptr(): y for b, y in zip(batches, labels)}
+        from bert_lottery.train import resolve_precision
+        bf16 = resolve_precision(a.precision) == 'bf16'      # the library's training default ('auto'): bf16 where native
+        autocast = torch.autocast(a.device if a.device != 'cuda' else 'cuda', dtype=torch.bfloat16, enabled=bf16)
+        print(f"training precision: {'bf16 autocast' if bf16 else 'fp32'}")
         def stepper(m):
             m.train(); opt = torch.optim.AdamW(m.parameters(), lr=1e-5)
             def step(b):
-                loss = m(input_ids=b, labels=lab[b.data_ptr()]).loss
+                with autocast: loss = m(input_ids=b, labels=lab[b.data_ptr()]).loss
                 loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); opt.zero_grad()
             return step
         with mask.apply(model): masked_s, small_s = time_interleaved([stepper(model), stepper(small)], batches, a.repeats)

@@ -11,7 +11,12 @@ weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, Adam
   `default_data_collator`, random sampler, fp32.
 - `trainer_grouped` (b): the best a Trainer user gets without custom code: `DataCollatorWithPadding` and
   `train_sampling_strategy='group_by_length'` (transformers 5's name for `group_by_length=True`), fp32.
-- `trainer_grouped_bf16` (optional, `--arms`): (b) with `bf16=True`.
+- `trainer_grouped_bf16`: (b) with `bf16=True`, so that the library's bf16 default is also compared at equal precision.
+
+The Trainer arms use the Trainer's own optimizer default (`adamw_torch_fused` on torch >= 2.8), the library plain AdamW;
+everything else in the recipe matches (decay groups, betas, eps, linear schedule and its horizon, clipping, eval batch 128;
+warm-up steps round down in the library and up in the Trainer, at most one step apart). The library evaluates dev after
+every epoch and the Trainer once, so only the training examples/s are like for like; the wall times are not.
 
 Training examples/s = training examples x epochs / seconds in the training loop (the library's per-epoch dev
 evaluations excluded; the Trainer's `train_runtime`). Wall = the whole call: model loading, tokenisation (cached),
@@ -20,7 +25,7 @@ so an interrupted run resumes; the table (mean +- std over seeds, and the speed 
 `--out/table.md` after every run.
 
 Usage: python bench/vs_trainer.py [--data_root ../shared/data] [--tasks RTE MRPC] [--seeds 42 1337 86]
-       [--arms library trainer_grouped trainer_padded library_fp32] [--out results/bench/vs_trainer]
+       [--arms library trainer_grouped trainer_padded library_fp32 trainer_grouped_bf16] [--out results/bench/vs_trainer]
 """
 import argparse, json, os, tempfile, time
 from pathlib import Path
@@ -46,7 +51,7 @@ def as_items(enc, pad_to=None, pad_id=0):
             extra = pad_to - len(ids)
             ids, att = ids + [pad_id] * extra, att + [0] * extra
             if tt is not None: tt = tt + [0] * extra
-        d = dict(input_ids=ids, attention_mask=att, labels=int(enc.labels[i]))
+        d = dict(input_ids=ids, attention_mask=att, labels=enc.labels[i].item())   # int for classes, float for STS-B
         if tt is not None: d['token_type_ids'] = tt
         items.append(d)
     return items
@@ -68,7 +73,7 @@ def run_library(task, seed, a, precision):
 def run_trainer(task, seed, a, grouped, bf16=False):
     from transformers import Trainer, TrainingArguments, DataCollatorWithPadding, default_data_collator
     from bert_lottery.data import encode_task, get_task
-    from bert_lottery.metrics import main_metric, score
+    from bert_lottery.metrics import score, split_metric
     from bert_lottery.models import load_model
     t0 = time.perf_counter()
     task = get_task(task)
@@ -93,7 +98,7 @@ def run_trainer(task, seed, a, grouped, bf16=False):
         logits = trainer.predict(dev_ds).predictions
     wall = time.perf_counter() - t0
     preds = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
-    mm = main_metric(task)
+    mm = split_metric(task)     # the main metric, named for the split where a task has several (MNLI)
     return dict(score=score(task, preds, dev.labels)[mm], metric=mm, train_seconds=m['train_runtime'], wall_seconds=wall,
                 examples_per_s=len(train_ds) * HP['epochs'] / m['train_runtime'], n_train=len(train_ds),
                 precision='bf16' if bf16 else 'no')
@@ -113,9 +118,14 @@ def fmt(xs, nd=1, scale=1):
     return f"{xs.mean():.{nd}f} ± {xs.std(ddof=1) if len(xs) > 1 else 0:.{nd}f}"
 
 
+PAIRS = [('library', 'trainer_padded'), ('library', 'trainer_grouped'),          # the issue's ratios (a) and (b)
+         ('library', 'trainer_grouped_bf16'), ('library_fp32', 'trainer_grouped'),  # precision-matched
+         ('library', 'library_fp32')]                                             # what bf16 alone gives
+
+
 def table(out, tasks, arms=ARMS):
-    rows = ["| task | arm | seeds | train examples/s | wall (s) | dev score (x100) | speed vs library |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| task | arm | precision | seeds | train examples/s | wall (s) | dev score (x100) | library speed-up |",
+            "|---|---|---|---|---|---|---|---|"]
     ratios = []
     for task in tasks:
         res = {arm: [json.loads(p.read_text()) for p in sorted(out.glob(f'{task}_{arm}_s*.json'))] for arm in arms}
@@ -125,10 +135,21 @@ def table(out, tasks, arms=ARMS):
             if not rs: continue   # arms not run (yet) are left out
             eps = [r['examples_per_s'] for r in rs]
             ratio = f"{lib / np.mean(eps):.2f}x" if lib and arm != 'library' else ''
-            rows.append(f"| {task} | {arm} | {','.join(str(r['seed']) for r in rs)} | {fmt(eps)} | "
+            rows.append(f"| {task} | {arm} | {'fp32' if rs[0]['precision'] == 'no' else rs[0]['precision']} | {','.join(str(r['seed']) for r in rs)} | {fmt(eps)} | "
                         f"{fmt([r['wall_seconds'] for r in rs], 0)} | {fmt([r['score'] for r in rs], 1, 100)} | {ratio} |")
-            if ratio: ratios.append(f"{task}: library / {arm} = {ratio} (examples/s, means over seeds {','.join(str(r['seed']) for r in rs)})")
+        for a1, a2 in PAIRS:
+            r1, r2 = res.get(a1, []), res.get(a2, [])
+            seeds = sorted({r['seed'] for r in r1} & {r['seed'] for r in r2})
+            if not seeds: continue
+            m = lambda rs, k: np.mean([r[k] for r in rs if r['seed'] in seeds])
+            ratios.append(f"{task}: {a1} / {a2} = {m(r1, 'examples_per_s') / m(r2, 'examples_per_s'):.2f}x examples/s; dev "
+                          f"{100 * m(r1, 'score'):.1f} vs {100 * m(r2, 'score'):.1f} (seeds {','.join(map(str, seeds))})")
     return '\n'.join(rows) + '\n\n' + '\n'.join(ratios) + '\n'
+
+
+def all_tasks(out):
+    "Every task with a result in `out`, so that the table covers earlier invocations too."
+    return sorted({json.loads(p.read_text())['task'] for p in out.glob('*_s*.json')}, key=lambda t: (t != 'RTE', t))
 
 
 def main():
@@ -136,7 +157,7 @@ def main():
     p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'))
     p.add_argument('--tasks', nargs='+', default=['RTE', 'MRPC'])
     p.add_argument('--seeds', nargs='+', type=int, default=[42, 1337, 86])
-    p.add_argument('--arms', nargs='+', default=list(ARMS[:4]), choices=ARMS)
+    p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', default='results/bench/vs_trainer')
     p.add_argument('--pause_file', default=None, help='while this file exists, wait before starting the next run')
     p.add_argument('--train_subset', type=int, default=None, help='smoke tests only: a seeded subset of the training set')
@@ -154,8 +175,8 @@ def main():
                 f.write_text(json.dumps(r, indent=1))
                 print(f"{task} {arm} seed {seed}: {r['examples_per_s']:.1f} ex/s, train {r['train_seconds']:.0f} s, "
                       f"wall {r['wall_seconds']:.0f} s, {r['metric']} {r['score']:.4f}", flush=True)
-                t = table(out, a.tasks); (out/'table.md').write_text(t)
-    print(table(out, a.tasks))
+                t = table(out, all_tasks(out)); (out/'table.md').write_text(t)
+    print(table(out, all_tasks(out)))
 
 
 if __name__ == '__main__':

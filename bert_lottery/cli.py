@@ -156,7 +156,7 @@ def auto_executor(spec:str|dict, # the sweep's spec
     gpu = torch.cuda.is_available() if gpu is None else gpu
     return ('local', 1) if gpu or cores < 2 or chains < 2 else ('processes', min(cores, chains))
 
-# %% ../nbs/15_cli.ipynb #902abab6
+# %% ../nbs/15_cli.ipynb #a2ac786c
 def run_cmd(spec:str, # the sweep's spec, a YAML file
             store:str, # the store's folder (created if needed; resumes what is there)
             executor:str='auto', # 'auto' (see `auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
@@ -170,7 +170,7 @@ def run_cmd(spec:str, # the sweep's spec, a YAML file
     if executor == 'auto':
         executor, n = auto_executor(spec)
         workers = workers or n
-        print(f"executor: {executor}" + (f", {workers} workers x 1 thread" if executor == 'processes' else ''))
+        print(f"executor: {executor}" + (f", {workers} workers x {max(1, (os.cpu_count() or 1) // workers)} threads" if executor == 'processes' else ''))
     if executor == 'local': counts = run_local(spec, store)
     elif executor == 'processes': counts = run_processes(spec, store, workers or 2)
     else: counts = run_ray(spec, store, workers, gpus_per_job=gpus_per_job, address=address)

@@ -27,14 +27,14 @@ from .models import DEFAULT_MODEL_NAME, WEIGHT_INITS, init_weights_, load_model
 __all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'predict', 'evaluate', 'check_hparams', 'train',
            'finetune']
 
-# %% ../nbs/08_train.ipynb #f3e630e3
+# %% ../nbs/08_train.ipynb #8dcf3fa7
 PRECISIONS = ('auto', 'bf16', 'fp32', 'no', 'fp16')
 
 def bf16_native()->bool:
-    "Whether this machine computes bf16 natively: a CUDA GPU with bf16, or a CPU that oneDNN runs bf16 on (AVX512-BF16, AMX)."
-    if torch.cuda.is_available(): return torch.cuda.is_bf16_supported()
-    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError): return False
+    "Whether this machine computes bf16 natively: a CUDA GPU with bf16 units, or a CPU with AVX512-BF16 or AMX (not emulation)."
+    if torch.cuda.is_available(): return torch.cuda.is_bf16_supported(including_emulation=False)
+    try: return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError: return False
 
 def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 'fp16'
                      )->str:
@@ -42,18 +42,20 @@ def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r} is invalid: precision must be one of {PRECISIONS}")
     if precision == 'auto':   # `accelerate launch --mixed_precision X` (or `accelerate config`) decides first
         launched = os.environ.get('ACCELERATE_MIXED_PRECISION')
-        if launched in ('no', 'bf16', 'fp16'): return launched
+        if launched in ('bf16', 'fp16'): return launched
         return 'bf16' if bf16_native() else 'no'
     return 'no' if precision == 'fp32' else precision
 
 def make_accelerator(precision:str='auto')->Accelerator:
     "An `Accelerator` with `resolve_precision(precision)` whose data loaders split each (global) batch across processes."
-    if precision == 'auto' and torch.cuda.is_available(): torch.backends.cuda.matmul.allow_tf32 = True
     mp = resolve_precision(precision)
+    if precision == 'auto' and mp == 'bf16' and torch.cuda.is_available(): torch.backends.cuda.matmul.allow_tf32 = True
     # Accelerate keeps one precision per process; a run with another one resets it (the process group stays)
     if AcceleratorState._shared_state.get('_mixed_precision', mp) != mp: AcceleratorState._reset_state()
-    # cpu=True without a GPU: under torchrun, Accelerate then sets up multi-CPU (gloo) training instead of N lone processes
-    return Accelerator(mixed_precision=mp, cpu=not torch.cuda.is_available(), dataloader_config=DataLoaderConfiguration(split_batches=True))
+    # cpu=True without an accelerator device: under torchrun, Accelerate then sets up multi-CPU (gloo) training
+    # instead of N lone processes
+    device = torch.cuda.is_available() or torch.backends.mps.is_available() or (hasattr(torch, 'xpu') and torch.xpu.is_available())
+    return Accelerator(mixed_precision=mp, cpu=not device, dataloader_config=DataLoaderConfiguration(split_batches=True))
 
 # %% ../nbs/08_train.ipynb #e9f4d56a
 @torch.inference_mode()
@@ -77,7 +79,7 @@ def predict(model, loader, # a model and a loader from `glue_loader`
     res = np.empty_like(out); res[idx] = out
     return res
 
-# %% ../nbs/08_train.ipynb #c42f5e3a
+# %% ../nbs/08_train.ipynb #2c0dd316
 def evaluate(model, # a sequence-classification model
              task:str|GlueTask, # its task
              evals:dict, # split name -> `Encoded`
@@ -88,6 +90,8 @@ def evaluate(model, # a sequence-classification model
             )->dict:
     "Every metric of `task` on every split in `evals`."
     task, res = get_task(task), {}
+    n = accelerator.num_processes if accelerator is not None else 1
+    batch_size = -(-batch_size // n) * n          # a global batch that splits evenly over the processes
     for split, enc in evals.items():
         dl = glue_loader(enc, batch_size, pad_id=pad_id)
         if accelerator is not None: dl = accelerator.prepare(dl)
@@ -114,7 +118,9 @@ def check_hparams(**hparams): # training options by name; names without a rule a
         ok, valid = _HPARAM_RULES.get(k, (lambda v: True, ''))
         if not ok(v): raise ValueError(f"{k}={v!r} is invalid: {k} must be {valid}")
 
-# %% ../nbs/08_train.ipynb #e4f1e6c6
+# %% ../nbs/08_train.ipynb #57957bd3
+_PREPARED = ('forward', '_original_forward', '_is_accelerate_prepared')   # what `Accelerator.prepare` sets on a model
+
 def _optimizer(model, lr, weight_decay):
     "AdamW with weight decay on every trainable weight except biases and LayerNorms."
     no_decay = lambda n: any(k in n.lower() for k in ('bias', 'layernorm', 'layer_norm'))
@@ -122,7 +128,7 @@ def _optimizer(model, lr, weight_decay):
     return torch.optim.AdamW([dict(params=[p for n, p in params if not no_decay(n)], weight_decay=weight_decay),
                               dict(params=[p for n, p in params if no_decay(n)], weight_decay=0.0)], lr=lr)
 
-# %% ../nbs/08_train.ipynb #95f7614f
+# %% ../nbs/08_train.ipynb #06169fff
 def train(model, # a sequence-classification model, trained in place
           task:str|GlueTask, # its task
           train_enc:Encoded, # the encoded training split
@@ -147,6 +153,7 @@ def train(model, # a sequence-classification model, trained in place
               max_grad_norm=max_grad_norm, decay_epochs=decay_epochs, fixed_length=fixed_length)
     check_hparams(**hp)
     acc = accelerator or make_accelerator(precision)
+    if not acc.split_batches: raise ValueError("train needs an Accelerator whose data loaders split batches: make it with `make_accelerator`")
     if batch_size % acc.num_processes:
         raise ValueError(f"batch_size={batch_size} is the global batch: it must divide evenly over {acc.num_processes} processes")
     with mask.apply(model) if mask is not None else nullcontext():   # the subnetwork's mask stays fixed throughout
@@ -157,31 +164,36 @@ def train(model, # a sequence-classification model, trained in place
         steps, horizon = math.ceil(len(loader) * epochs), math.ceil(len(loader) * (decay_epochs or epochs))
         opt = _optimizer(model, lr, weight_decay)
         sched = get_linear_schedule_with_warmup(opt, int(warmup * horizon), horizon)
+        inner, saved = model, {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
         model, opt, loader, sched = acc.prepare(model, opt, loader, sched)
         log, step = dict(hparams=hp, epochs=[]), 0
-        for epoch in range(n_epochs):
-            sampler.set_epoch(epoch)
-            model.train(); t0, seen, losses = time.perf_counter(), 0, []
-            bar = tqdm(loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
-            for i, b in enumerate(bar):
-                if step >= steps: break
-                loss = model(**model_inputs(b)).loss
-                if not math.isfinite(loss.item()):
-                    raise FloatingPointError(f"non-finite training loss ({loss.item()}) at epoch {epoch+1}, step {i+1} "
-                                             f"(global step {step+1}); training stopped. Check the labels, or lower lr (now {lr})")
-                acc.backward(loss)
-                if max_grad_norm: acc.clip_grad_norm_(model.parameters(), max_grad_norm)
-                opt.step(); sched.step(); opt.zero_grad()
-                step += 1; seen += len(b['idx']) * acc.num_processes; losses.append(loss.item())
-                bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
-            secs = time.perf_counter() - t0
-            train_loss = acc.reduce(torch.tensor(np.mean(losses), device=acc.device), 'mean').item()  # over all processes
-            rec = dict(epoch=epoch+1, train_loss=train_loss, seconds=secs, examples_per_s=seen / secs)
-            if evals: rec['dev'] = evaluate(model, task, evals, pad_id=pad_id, accelerator=acc)
-            log['epochs'].append(rec)
+        try:
+            for epoch in range(n_epochs):
+                sampler.set_epoch(epoch)
+                model.train(); t0, seen, losses = time.perf_counter(), 0, []
+                bar = tqdm(loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
+                for i, b in enumerate(bar):
+                    if step >= steps: break
+                    loss = model(**model_inputs(b)).loss
+                    if not math.isfinite(loss.item()):
+                        raise FloatingPointError(f"non-finite training loss ({loss.item()}) at epoch {epoch+1}, step {i+1} "
+                                                 f"(global step {step+1}); training stopped. Check the labels, or lower lr (now {lr})")
+                    acc.backward(loss)
+                    if max_grad_norm: acc.clip_grad_norm_(model.parameters(), max_grad_norm)
+                    opt.step(); sched.step(); opt.zero_grad()
+                    step += 1; seen += len(b['idx']) * acc.num_processes; losses.append(loss.item())
+                    bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
+                secs = time.perf_counter() - t0
+                train_loss = acc.reduce(torch.tensor(np.mean(losses), device=acc.device), 'mean').item()  # over all processes
+                rec = dict(epoch=epoch+1, train_loss=train_loss, seconds=secs, examples_per_s=seen / secs)
+                if evals: rec['dev'] = evaluate(model, task, evals, pad_id=pad_id, accelerator=acc)
+                log['epochs'].append(rec)
+        finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
+            for k in _PREPARED: inner.__dict__.pop(k, None)
+            inner.__dict__.update(saved)
     return log
 
-# %% ../nbs/08_train.ipynb #61d74480
+# %% ../nbs/08_train.ipynb #1cb7ad35
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask'])
 def finetune(task:str='MRPC', # GLUE task
              model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
@@ -225,4 +237,5 @@ def finetune(task:str='MRPC', # GLUE task
         if save_model: acc.unwrap_model(m).save_pretrained(out); tok.save_pretrained(out)
         if mask is not None: mask.save(out/'mask.safetensors')
         write_json(out/'results.json', res)
+    acc.wait_for_everyone()   # every process returns once the files are there
     return res
