@@ -156,7 +156,7 @@ def auto_executor(spec:str|dict, # the sweep's spec
     gpu = torch.cuda.is_available() if gpu is None else gpu
     return ('local', 1) if gpu or cores < 2 or chains < 2 else ('processes', min(cores, chains))
 
-# %% ../nbs/15_cli.ipynb #a2ac786c
+# %% ../nbs/15_cli.ipynb #033c6eb7
 def run_cmd(spec:str, # the sweep's spec, a YAML file
             store:str, # the store's folder (created if needed; resumes what is there)
             executor:str='auto', # 'auto' (see `auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
@@ -168,7 +168,7 @@ def run_cmd(spec:str, # the sweep's spec, a YAML file
     "Run (or resume) a sweep: fine-tuning, pruning, subnetworks, evaluations and baselines, as one spec describes it."
     if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     if executor == 'auto':
-        executor, n = auto_executor(spec)
+        executor, n = auto_executor(spec) if not workers else ('processes', workers)   # --workers N asks for processes
         workers = workers or n
         print(f"executor: {executor}" + (f", {workers} workers x {max(1, (os.cpu_count() or 1) // workers)} threads" if executor == 'processes' else ''))
     if executor == 'local': counts = run_local(spec, store)
