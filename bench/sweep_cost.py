@@ -11,7 +11,8 @@ and length-grouped batches leave little padding):
 - s-pruning: steps x dev tokens, each a forward and backward pass (costed at the training throughput);
 - m-pruning: steps x dev tokens, forward only, at the measured evaluation throughput;
 - pruned evaluations and baselines: dev tokens at the evaluation throughput.
-Step counts are the means of the runs in results/sprune and results/mprune. Throughputs (tokens/s) come from
+Step counts are the means of the runs in results/sprune and results/mprune. Where a training split is not on disk
+(QNLI here), its tokens are estimated as GLUE's official training size x the dev set's mean length. Throughputs (tokens/s) come from
 `bench/vs_trainer.py` (the library arm: training) and from timing dev evaluation here. Pass a GPU's numbers with
 --train_tps/--eval_tps (measured there with the same two scripts) to get its row; N GPUs divide the work by N
 (task-seed units are independent; --scaling sets the efficiency).
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np, torch
 
 TASKS = ['CoLA', 'SST-2', 'MRPC', 'STS-B', 'QNLI', 'RTE']
+OFFICIAL_TRAIN = dict(QNLI=104743)   # GLUE's training-set sizes, for tasks whose training split is not on disk
 
 
 def task_tokens(data_root):
@@ -32,9 +34,14 @@ def task_tokens(data_root):
     out = {}
     for t in TASKS:
         task = get_task(t)
-        encs = encode_task(tok, task, data_root, 128, splits=['train', task.eval_splits[0]])
-        tr, dev = encs['train'], encs[task.eval_splits[0]]
-        out[t] = dict(n_train=len(tr), train_tokens=int(tr.lengths.sum()), n_dev=len(dev), dev_tokens=int(dev.lengths.sum()))
+        dev = encode_task(tok, task, data_root, 128, splits=[task.eval_splits[0]])[task.eval_splits[0]]
+        try:
+            tr = encode_task(tok, task, data_root, 128, splits=['train'])['train']
+            n_train, train_tokens, est = len(tr), int(tr.lengths.sum()), False
+        except FileNotFoundError:   # no training split here (QNLI): its official size x the dev set's mean length
+            n_train, est = OFFICIAL_TRAIN[t], True
+            train_tokens = int(n_train * dev.lengths.mean())
+        out[t] = dict(n_train=n_train, train_tokens=train_tokens, train_estimated=est, n_dev=len(dev), dev_tokens=int(dev.lengths.sum()))
     return out
 
 
