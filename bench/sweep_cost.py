@@ -22,6 +22,7 @@ Usage: python bench/sweep_cost.py [--data_root ../shared/data] [--out results/be
 import argparse, glob, json, os, time
 from pathlib import Path
 import numpy as np, torch
+from bert_lottery.train import resolve_precision
 
 TASKS = ['CoLA', 'SST-2', 'MRPC', 'STS-B', 'QNLI', 'RTE']
 OFFICIAL_TRAIN = dict(QNLI=104743)   # GLUE's training-set sizes, for tasks whose training split is not on disk
@@ -59,16 +60,10 @@ def eval_tps(data_root, precision):
     return float(dev.lengths.sum() / secs)
 
 
-def train_tps(vs_trainer_dir, arm='library'):
+def train_tps(vs_trainer_dir, tokens, arm='library'):
     "Training throughput (tokens/s) of `arm` in the vs_trainer results: training tokens x epochs / training seconds."
-    from bert_lottery.data import encode_task
-    from bert_lottery.models import load_model
-    tok, _ = load_model(None, 'MRPC', 0)
-    rates = []
-    for f in sorted(glob.glob(f'{vs_trainer_dir}/*_{arm}_s*.json')):
-        r = json.loads(Path(f).read_text())
-        toks = encode_task(tok, r['task'], os.environ.get('BERT_LOTTERY_DATA'), 128, splits=['train'])['train'].lengths.sum()
-        rates.append(toks * r['epochs'] / r['train_seconds'])
+    rates = [tokens[r['task']]['train_tokens'] * r['epochs'] / r['train_seconds']
+             for r in (json.loads(Path(f).read_text()) for f in sorted(glob.glob(f'{vs_trainer_dir}/*_{arm}_s*.json')))]
     return float(np.mean(rates)), len(rates)
 
 
@@ -104,8 +99,8 @@ def main():
     tokens = task_tokens(a.data_root)
     s_steps, n_s = mean_steps('results/sprune/*/history.json', None)
     m_steps, n_m = mean_steps('results/mprune/*/history.json', None)
-    cpu_train, n_runs = train_tps(a.vs_trainer)
-    precision = 'bf16' if __import__('bert_lottery.train', fromlist=['x']).resolve_precision('auto') == 'bf16' else 'fp32'
+    cpu_train, n_runs = train_tps(a.vs_trainer, tokens)
+    precision = 'bf16' if resolve_precision('auto') == 'bf16' else 'fp32'
     cpu_eval = eval_tps(a.data_root, precision)
     rows = [dict(device=f'2 CPU cores ({precision})', n=1, train_tps=cpu_train, eval_tps=cpu_eval)]
     if a.train_tps and a.eval_tps:
