@@ -89,13 +89,14 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
     metric = next(h.metric for h in reversed(history) if h.passed and h.mask.head.equal(mask.head) and h.mask.mlp.equal(mask.mlp))
     return mask.replace(base_metric=float(base), metric=float(metric), mode=mode, threshold=threshold, step=step, rescore=rescore), history
 
-# %% ../nbs/11_sprune.ipynb #eda1edf5
+# %% ../nbs/11_sprune.ipynb #7e4e2c35
 @delegates(sprune_loop, but=['dims', 'probe'])
 def sprune(model, # a fine-tuned sequence-classification model
            task:str|GlueTask, # its GLUE task
            data:Encoded, # the split that drives the loop: importance and the stopping metric
            batch_size:int=64, # examples per scoring batch (the original: 64)
            order:str='dataset', # batch order: 'dataset' (file order, the original) or 'length' (faster, other batches)
+           fixed_length:int|None=None, # pad every batch to this length, as the original's features (128); None = dynamic
            accumulate:str='mean_abs', # 'mean_abs': E|dL/dg| (the paper); 'running_sum': the original code's quirk
            normalize:bool=True, # layer-wise L2 normalisation of head scores, then min-max of heads and of MLPs
            pad_id:int=0, # the tokenizer's pad token id
@@ -103,7 +104,7 @@ def sprune(model, # a fine-tuned sequence-classification model
     "Iterative s-pruning of `model` on `task`; returns the last passing mask and the history."
     if accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {accumulate!r}")
     task, name = get_task(task), split_metric(task)
-    loader = glue_loader(data, batch_size, pad_id=pad_id, order=order)
+    loader = glue_loader(data, batch_size, pad_id=pad_id, order=order, fixed_length=fixed_length)
     def probe(mask):
         sc = gate_importance(model, loader, mask, accumulate)
         hs, ms = (normalize_head_scores(sc.head), normalize_mlp_scores(sc.mlp)) if normalize else (sc.head, sc.mlp)
@@ -111,7 +112,7 @@ def sprune(model, # a fine-tuned sequence-classification model
     model.eval()
     mask, history = sprune_loop(model_dims(model), probe, **kwargs)
     return mask.replace(method=f"s-pruning/{mask.meta['mode']}", metric_name=name, batch_size=batch_size, order=order,
-                        accumulate=accumulate, normalize=normalize), history
+                        accumulate=accumulate, normalize=normalize, **({'fixed_length': fixed_length} if fixed_length else {})), history
 
 # %% ../nbs/11_sprune.ipynb #9922a6a0
 def plot_mask(mask:GateMask, # the mask to draw

@@ -10,6 +10,8 @@ and results/mprune/<TASK>_s42 (experiments/tickets.py). Stages, in order (each s
   retrained   every mask fine-tuned from the pre-trained weights (s: compacted)    -> .../{s,m}_{good,random,bad}_retrained.json
   random_init a random s-mask of the bad size on re-initialised weights, fine-tuned -> .../s_random_init.json
   longer      the s-pruning bad subnetwork fine-tuned for 4, 5 and 6 epochs        -> .../s_bad_retrained_e<k>.json
+Every fine-tuning runs with --precision (default fp32: the full models in runs/finetune were fine-tuned in fp32, before
+bf16 became the default, and retraining repeats the full model's recipe).
 """
 import argparse
 from pathlib import Path
@@ -24,7 +26,9 @@ def main():
     p.add_argument('--tasks', nargs='+', default=['MRPC', 'RTE'])
     p.add_argument('--data_root', default=None)
     p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
+    p.add_argument('--precision', default='fp32', choices=['auto', 'bf16', 'fp32'])
     a = p.parse_args()
+    ft = dict(data_root=a.data_root, seed=42, save_model=False, progress=False, precision=a.precision)
     R, seed = Path('results'), 42
     for stage in [s for s in STAGES if s in a.only]:
         for t in a.tasks:
@@ -43,13 +47,11 @@ def main():
                 run(out/'majority.json', lambda: majority_class(t, a.data_root))
             elif stage == 'retrained':
                 for name, m in masks.items():
-                    run(out/f'{name}_retrained.json', lambda m=m: retrain(t, m, data_root=a.data_root, seed=seed, save_model=False, progress=False))
+                    run(out/f'{name}_retrained.json', lambda m=m: retrain(t, m, **ft))
             elif stage == 'random_init':
-                run(out/'s_random_init.json', lambda: retrain(t, masks['s_random'], weights='random', data_root=a.data_root, seed=seed,
-                                                           save_model=False, progress=False))
+                run(out/'s_random_init.json', lambda: retrain(t, masks['s_random'], weights='random', **ft))
             elif stage == 'longer':
                 for e in (4, 5, 6):
-                    run(out/f's_bad_retrained_e{e}.json', lambda e=e: retrain(t, masks['s_bad'], epochs=e, data_root=a.data_root, seed=seed,
-                                                                           save_model=False, progress=False))
+                    run(out/f's_bad_retrained_e{e}.json', lambda e=e: retrain(t, masks['s_bad'], epochs=e, **ft))
 
 if __name__ == '__main__': main()

@@ -1,0 +1,86 @@
+"""Benchmark: evaluation speed, before and after (issue 12, item 5), on a fine-tuned checkpoint.
+
+1. One dev evaluation, as every m-pruning step does it:
+   - before: the original code's way: every example padded to 128, file order, batch 32, `torch.no_grad`;
+   - after: `bert_lottery.train.evaluate`: dynamic padding, length-sorted batches, `torch.inference_mode`, at eval batch
+     sizes 32..256 (the largest that fits is the default, 128: above it nothing is gained on CPU).
+   Each arm is timed --repeats times (median); the predictions must agree.
+2. One whole s-pruning run (heads+MLPs, the paper's settings). Its probe needs gradients, so `inference_mode` cannot
+   apply; what changes is the batches:
+   - original: padded to 128, file order (the original's features);
+   - library default: dynamic padding, file order (the same batches, so the same mask);
+   - length order: dynamic padding, length-sorted batches (other batches, so the mask may differ).
+
+Results go to results/bench/eval_speed.json.
+
+    HF_HUB_OFFLINE=1 python bench/eval_speed.py --checkpoint runs/finetune/MRPC_s42 [--task MRPC] [--data_root ../shared/data]
+"""
+import argparse, os, statistics, time
+from pathlib import Path
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import torch
+from transformers.utils import logging
+from bert_lottery.data import encode_task, glue_loader, model_inputs, write_json
+from bert_lottery.metrics import score, split_metric
+from bert_lottery.models import load_checkpoint
+from bert_lottery.sprune import sprune
+from bert_lottery.train import evaluate
+
+def eval_before(model, enc, pad_id):
+    "The original's evaluation: padded to 128, file order, batch 32, no_grad."
+    model.eval(); preds = []
+    with torch.no_grad():
+        for b in glue_loader(enc, 32, pad_id=pad_id, fixed_length=128, order='dataset'):
+            preds.append(model(**model_inputs(b, labels=False)).logits.argmax(-1))
+    return torch.cat(preds).numpy()
+
+def timed(fn, repeats):
+    ts, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter(); out = fn(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts), out
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--task', default='MRPC')
+    p.add_argument('--data_root', default=None)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--skip_sprune', action='store_true')
+    p.add_argument('--out', default='results/bench/eval_speed.json')
+    a = p.parse_args()
+    logging.set_verbosity_error()
+    tok, model = load_checkpoint(a.checkpoint, a.task)
+    pad = tok.pad_token_id or 0
+    dev = encode_task(tok, a.task, a.data_root, splits=['dev'])['dev']
+    res = dict(task=a.task, checkpoint=a.checkpoint, n_dev=len(dev), threads=torch.get_num_threads(), evaluation=[], sprune=[])
+    t_before, p_before = timed(lambda: eval_before(model, dev, pad), a.repeats)
+    acc_before = score(a.task, p_before, dev.labels)['accuracy']
+    res['evaluation'].append(dict(arm='before: padded 128, file order, batch 32, no_grad', batch=32, seconds=t_before, accuracy=acc_before))
+    print(f"{a.task} dev ({len(dev)} examples), one evaluation, median of {a.repeats}:", flush=True)
+    print(f"  before (padded 128, file order, batch 32, no_grad): {t_before:6.2f} s  acc {acc_before:.4f}", flush=True)
+    for bs in (32, 64, 128, 256):
+        t, m = timed(lambda: evaluate(model, a.task, {'dev': dev}, batch_size=bs, pad_id=pad), a.repeats)
+        res['evaluation'].append(dict(arm=f'after: length-sorted, batch {bs}, inference_mode', batch=bs, seconds=t, accuracy=m['accuracy'],
+                                      speedup=t_before / t))
+        print(f"  after  (length-sorted, batch {bs:3d}, inference_mode): {t:6.2f} s  acc {m['accuracy']:.4f}  x{t_before / t:.2f}", flush=True)
+        if abs(m['accuracy'] - acc_before) > 1 / len(dev): raise SystemExit(f"accuracy differs: {m['accuracy']} vs {acc_before}")
+    if not a.skip_sprune:
+        arms = [('original: padded 128, file order', dict(order='dataset', fixed_length=128)),
+                ('library default: dynamic padding, file order', dict(order='dataset')),
+                ('length order: dynamic padding, length-sorted', dict(order='length'))]
+        masks = {}
+        for name, kw in arms:
+            t = time.perf_counter()
+            mask, hist = sprune(model, a.task, dev, pad_id=pad, progress=False, **kw)
+            secs = time.perf_counter() - t
+            masks[name] = mask
+            same = bool(mask.head.equal(masks[arms[0][0]].head) and mask.mlp.equal(masks[arms[0][0]].mlp))
+            row = dict(arm=name, seconds=secs, steps=len(hist), heads=mask.n_heads, mlps=mask.n_mlps, metric=mask.meta['metric'],
+                       same_mask_as_original=same, speedup=res['sprune'][0]['seconds'] / secs if res['sprune'] else 1.0)
+            res['sprune'].append(row)
+            print(f"  s-pruning, {name}: {secs:6.1f} s, {len(hist)} steps, {mask.n_heads} heads {mask.n_mlps} MLPs, "
+                  f"{split_metric(a.task)} {mask.meta['metric']:.4f}, same mask as original: {same}, x{row['speedup']:.2f}", flush=True)
+    write_json(Path(a.out), res)
+
+if __name__ == '__main__': main()
