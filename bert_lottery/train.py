@@ -24,8 +24,8 @@ from .metrics import main_metric, score
 from .models import DEFAULT_MODEL_NAME, WEIGHT_INITS, init_weights_, load_model
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'predict', 'evaluate', 'check_hparams', 'train',
-           'finetune']
+__all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'predict', 'eval_batch_size', 'evaluate',
+           'check_hparams', 'train', 'finetune']
 
 # %% ../nbs/08_train.ipynb #8dcf3fa7
 PRECISIONS = ('auto', 'bf16', 'fp32', 'no', 'fp16')
@@ -79,11 +79,17 @@ def predict(model, loader, # a model and a loader from `glue_loader`
     res = np.empty_like(out); res[idx] = out
     return res
 
-# %% ../nbs/08_train.ipynb #2c0dd316
+# %% ../nbs/08_train.ipynb #74167975
+def eval_batch_size(model # a model; its device decides
+                   )->int:
+    "The default evaluation batch: 32 on the CPU (fastest there, see `bench/eval_speed.py`), 128 on an accelerator."
+    return 32 if next(model.parameters()).device.type == 'cpu' else 128
+
+# %% ../nbs/08_train.ipynb #e8df30d0
 def evaluate(model, # a sequence-classification model
              task:str|GlueTask, # its task
              evals:dict, # split name -> `Encoded`
-             batch_size:int=128, # examples per evaluation batch
+             batch_size:int|None=None, # examples per evaluation batch; None = `eval_batch_size(model)`
              pad_id:int=0, # the tokenizer's pad token id
              accelerator:Accelerator|None=None, # gathers predictions across processes when given
              progress:bool=False, # show a progress bar
@@ -91,7 +97,7 @@ def evaluate(model, # a sequence-classification model
     "Every metric of `task` on every split in `evals`."
     task, res = get_task(task), {}
     n = accelerator.num_processes if accelerator is not None else 1
-    batch_size = -(-batch_size // n) * n          # a global batch that splits evenly over the processes
+    batch_size = -(-(batch_size or eval_batch_size(model)) // n) * n          # a global batch that splits evenly over the processes
     for split, enc in evals.items():
         dl = glue_loader(enc, batch_size, pad_id=pad_id)
         if accelerator is not None: dl = accelerator.prepare(dl)

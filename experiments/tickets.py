@@ -36,9 +36,12 @@ def main():
     p.add_argument('--tasks', nargs='+', default=['MRPC', 'RTE'])
     p.add_argument('--data_root', default=None)
     p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
+    p.add_argument('--precision', default='auto', choices=['auto', 'bf16', 'fp32'],
+                   help="of every fine-tuning (auto: bf16 where native; each result records the one it used)")
     a = p.parse_args()
     R, runs, seed = Path('results'), Path('runs'), 42
     common = dict(data_root=a.data_root, progress=False)
+    ft_common = dict(common, precision=a.precision)
     for stage in [s for s in STAGES if s in a.only]:
         for t in a.tasks:
             ckpt, tdir = runs/'finetune'/f'{t}_s{seed}', R/'tickets'/f'{t}_s{seed}'
@@ -58,15 +61,15 @@ def main():
                         return finetune(t, output_dir=out, seed=s, **common)
                     run(R/'finetune'/f'{t}_s{s}.json', ft)
             elif stage == 'ticket50':
-                run(tdir/'imp_50.json', lambda: finetune(t, mask=ticket, seed=seed, save_model=False, **common))
+                run(tdir/'imp_50.json', lambda: finetune(t, mask=ticket, seed=seed, save_model=False, **ft_common))
             elif stage == 'transfer':
                 for src in a.tasks:
                     if src == t: continue
                     run(tdir/f'transfer_from_{src}_50.json',
-                        lambda: transfer(R/'imp'/f'{src}_s{seed}'/'mask.safetensors', t, seed=seed, save_model=False, **common))
+                        lambda: transfer(R/'imp'/f'{src}_s{seed}'/'mask.safetensors', t, seed=seed, save_model=False, **ft_common))
             elif stage == 'random50':
                 run(tdir/'random_pruning_50.json', lambda: finetune(t, mask=random_mask(load_model(None, t)[1], 0.5, seed), seed=seed,
-                                                                    save_model=False, **common))
+                                                                    save_model=False, **ft_common))
             elif stage == 'omp50':
                 for src, name in (('pretrained', 'omp_pretrained_50'), (str(ckpt), 'omp_finetuned_50')):
                     def o(src=src, name=name):
@@ -76,10 +79,10 @@ def main():
                     tdir.mkdir(parents=True, exist_ok=True); run(tdir/f'{name}.json', o)
             elif stage == 'weights50':
                 for w in ('random', 'shuffle_layers', 'shuffle_within'):
-                    run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **common))
+                    run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **ft_common))
             elif stage == 'tickets':
                 for k in (1, 2, 3, 4):
                     run(tdir/f'imp_{10*k}.json', lambda k=k: finetune(t, mask=R/'imp'/f'{t}_s{seed}'/f'round_{k}.safetensors', seed=seed,
-                                                                     save_model=False, **common))
+                                                                     save_model=False, **ft_common))
 
 if __name__ == '__main__': main()
