@@ -28,8 +28,8 @@ def main():
     p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
     p.add_argument('--precision', default='fp32', choices=['auto', 'bf16', 'fp32'])
     a = p.parse_args()
-    ft = dict(data_root=a.data_root, seed=42, save_model=False, progress=False, precision=a.precision)
     R, seed = Path('results'), 42
+    ft = dict(data_root=a.data_root, seed=seed, save_model=False, progress=False, precision=a.precision)
     for stage in [s for s in STAGES if s in a.only]:
         for t in a.tasks:
             ckpt, out = f'runs/finetune/{t}_s{seed}', R/'subnets'/f'{t}_s{seed}'
