@@ -10,7 +10,8 @@ Stages, in the order they run (each skips what is already done, so an interrupte
   random50   random pruning at 50%, seed 42                        -> results/tickets/<TASK>_s42/random_pruning_50.json
   omp50      one-shot pruning to 50% of pre-trained / fine-tuned weights -> results/tickets/<TASK>_s42/omp_{pretrained,finetuned}_50.json
   weights50  the 50% ticket on re-initialised, layer-shuffled and matrix-shuffled weights -> .../<weights>_50.json
-  tickets    the IMP tickets at 10-40% fine-tuned with the full recipe -> results/tickets/<TASK>_s42/imp_<pct>.json
+  tickets    the IMP tickets at 40, 30, 20, 10% fine-tuned with the full recipe, down to the first (sparsest) matching one
+             -> results/tickets/<TASK>_s42/imp_<pct>.json
 Checkpoints stay in runs/ (git-ignored); results/ gets JSON and mask files only.
 """
 import argparse, json, shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 from bert_lottery.data import write_json
 from bert_lottery.models import load_model
 from bert_lottery.mprune import mprune_checkpoint
-from bert_lottery.tickets import imp, omp, random_mask, transfer
+from bert_lottery.tickets import imp, matching, omp, random_mask, transfer
 from bert_lottery.train import finetune
 
 STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets']
@@ -38,6 +39,7 @@ def main():
     p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
     p.add_argument('--precision', default='auto', choices=['auto', 'bf16', 'fp32'],
                    help="of every fine-tuning (auto: bf16 where native; each result records the one it used)")
+    p.add_argument('--all_tickets', action='store_true', help="fine-tune every IMP ticket (10-40%%), not only down to the sparsest matching one")
     a = p.parse_args()
     R, runs, seed = Path('results'), Path('runs'), 42
     common = dict(data_root=a.data_root, progress=False)
@@ -73,7 +75,7 @@ def main():
             elif stage == 'omp50':
                 for src, name in (('pretrained', 'omp_pretrained_50'), (str(ckpt), 'omp_finetuned_50')):
                     def o(src=src, name=name):
-                        res = omp(t, 0.5, source=src, seed=seed, output_dir=str(runs/'omp'/f'{t}_{name}'), **common)
+                        res = omp(t, 0.5, source=src, seed=seed, output_dir=str(runs/'omp'/f'{t}_{name}'), **ft_common)
                         shutil.copy(runs/'omp'/f'{t}_{name}'/'mask.safetensors', tdir/f'{name}_mask.safetensors')
                         return res
                     tdir.mkdir(parents=True, exist_ok=True); run(tdir/f'{name}.json', o)
@@ -81,8 +83,15 @@ def main():
                 for w in ('random', 'shuffle_layers', 'shuffle_within'):
                     run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **ft_common))
             elif stage == 'tickets':
-                for k in (1, 2, 3, 4):
-                    run(tdir/f'imp_{10*k}.json', lambda k=k: finetune(t, mask=R/'imp'/f'{t}_s{seed}'/f'round_{k}.safetensors', seed=seed,
-                                                                     save_model=False, **ft_common))
+                # Sparsest first: the first ticket at or above the matching floor is the sparsest matching one of the grid,
+                # so the sparser-than-needed ones run and the denser ones are skipped (`--all_tickets` runs them all).
+                full = [json.loads((R/'finetune'/f'{t}_s{s}.json').read_text())['score'] for s in (seed, 1337, 86)]
+                scores = {0.5: json.loads((tdir/'imp_50.json').read_text())['score']}
+                for k in (4, 3, 2, 1):
+                    if matching(full, scores)['sparsest_matching'] is not None and not a.all_tickets: break
+                    res = run(tdir/f'imp_{10*k}.json', lambda k=k: finetune(t, mask=R/'imp'/f'{t}_s{seed}'/f'round_{k}.safetensors',
+                                                                           seed=seed, save_model=False, **ft_common))
+                    scores[k/10] = res['score']
+                print(f"tickets {t}:", matching(full, scores), flush=True)
 
 if __name__ == '__main__': main()
