@@ -12,6 +12,8 @@ Stages, in the order they run (each skips what is already done, so an interrupte
   weights50  the 50% ticket on re-initialised, layer-shuffled and matrix-shuffled weights -> .../<weights>_50.json
   tickets    the IMP tickets at 40, 30, 20, 10% fine-tuned with the full recipe, down to the first (sparsest) matching one
              -> results/tickets/<TASK>_s42/imp_<pct>.json
+  omp50_nopooler
+             one-shot pruning of the pre-trained encoder weights only (the pooler left whole) -> .../omp_pretrained_50_nopooler.json
 Checkpoints stay in runs/ (git-ignored); results/ gets JSON and mask files only.
 """
 import argparse, json, shutil
@@ -22,7 +24,7 @@ from bert_lottery.mprune import mprune_checkpoint
 from bert_lottery.tickets import imp, matching, omp, random_mask, transfer
 from bert_lottery.train import finetune
 
-STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets']
+STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets', 'omp50_nopooler']
 
 def run(path, fn):
     "Run `fn` unless `path` exists; write its JSON result there."
@@ -79,6 +81,13 @@ def main():
                         shutil.copy(runs/'omp'/f'{t}_{name}'/'mask.safetensors', tdir/f'{name}_mask.safetensors')
                         return res
                     tdir.mkdir(parents=True, exist_ok=True); run(tdir/f'{name}.json', o)
+            elif stage == 'omp50_nopooler':
+                # The variant without the pooler in the global pool: all-MiniLM-L6-v2's pooler weights are ~10x smaller
+                # than its encoder's (sentence-transformers never uses the pooler), so Chen et al.'s pooled ranking prunes it almost whole.
+                def o():
+                    res = omp(t, 0.5, source='pretrained', pooler=False, seed=seed, save_model=False, **ft_common)
+                    return res
+                tdir.mkdir(parents=True, exist_ok=True); run(tdir/'omp_pretrained_50_nopooler.json', o)
             elif stage == 'weights50':
                 for w in ('random', 'shuffle_layers', 'shuffle_within'):
                     run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **ft_common))
