@@ -1,7 +1,8 @@
 """The magnitude-pruning and lottery-ticket experiments of issue 7 on MRPC and RTE, with the embedded default model.
 
 Usage: python experiments/tickets.py [--tasks MRPC RTE] [--data_root ../shared/data] [--only STAGE ...]
-Stages, in the order they run (each skips what is already done, so an interrupted sweep resumes):
+Stages, in the order they run by default (--only runs the ones it names, in its order; each skips what is already done,
+so an interrupted sweep resumes):
   mprune     m-pruning (Prasanna et al.) of runs/finetune/<TASK>_s42 -> results/mprune/<TASK>_s42/
   imp        IMP with rewinding, 5 rounds of 1 epoch, seed 42      -> results/imp/<TASK>_s42/
   seeds      the full model fine-tuned with seeds 1337 and 86      -> results/finetune/<TASK>_s<seed>.json
@@ -46,7 +47,7 @@ def main():
     R, runs, seed = Path('results'), Path('runs'), 42
     common = dict(data_root=a.data_root, progress=False)
     ft_common = dict(common, precision=a.precision)
-    for stage in [s for s in STAGES if s in a.only]:
+    for stage in dict.fromkeys(a.only):   # in the order given (the default: the order above)
         for t in a.tasks:
             ckpt, tdir = runs/'finetune'/f'{t}_s{seed}', R/'tickets'/f'{t}_s{seed}'
             ticket = R/'imp'/f'{t}_s{seed}'/'mask.safetensors'
