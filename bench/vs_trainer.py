@@ -100,13 +100,12 @@ def run_trainer(task, seed, a, grouped, bf16=False):
         # that come back in the same order, never against the dataset's own order.
         out = trainer.predict(dev_ds)
     wall = time.perf_counter() - t0
-    logits, labels = out.predictions, out.label_ids
-    if sorted(np.asarray(labels).tolist()) != sorted(np.asarray(dev.labels).tolist()):
+    logits, labels, gold = out.predictions, np.asarray(out.label_ids), np.asarray(dev.labels)
+    if not np.array_equal(np.sort(labels), np.sort(gold)):
         raise RuntimeError("the Trainer's label_ids are not a permutation of the dev labels")
     preds = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
     mm = split_metric(task)     # the main metric, named for the split where a task has several (MNLI)
-    return dict(score=score(task, preds, labels)[mm], metric=mm, eval_order_permuted=bool(
-                    (np.asarray(labels) != np.asarray(dev.labels)).any()), train_seconds=m['train_runtime'], wall_seconds=wall,
+    return dict(score=score(task, preds, labels)[mm], metric=mm, eval_order_permuted=bool((labels != gold).any()), train_seconds=m['train_runtime'], wall_seconds=wall,
                 examples_per_s=len(train_ds) * HP['epochs'] / m['train_runtime'], n_train=len(train_ds),
                 precision='bf16' if bf16 else 'no')
 

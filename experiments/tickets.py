@@ -25,6 +25,7 @@ from bert_lottery.mprune import mprune_checkpoint
 from bert_lottery.tickets import imp, matching, omp, random_mask, transfer
 from bert_lottery.train import finetune
 
+EXTRA_SEEDS = (1337, 86)   # the full model's other fine-tuning seeds, for the matching rule's standard deviation
 STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets', 'omp50_nopooler']
 
 def run(path, fn):
@@ -60,7 +61,7 @@ def main():
                     s = imp(t, str(R/'imp'/f'{t}_s{seed}'), seed=seed, rounds=5, epochs_per_round=1, **common)
                     print(f"imp {t}: rounds {s['round_scores']} in {s['seconds']:.0f} s", flush=True)
             elif stage == 'seeds':
-                for s in (1337, 86):
+                for s in EXTRA_SEEDS:
                     def ft(s=s):
                         out = runs/'finetune'/f'{t}_s{s}'
                         return finetune(t, output_dir=out, seed=s, **common)
@@ -85,17 +86,15 @@ def main():
             elif stage == 'omp50_nopooler':
                 # The variant without the pooler in the global pool: all-MiniLM-L6-v2's pooler weights are ~10x smaller
                 # than its encoder's (sentence-transformers never uses the pooler), so Chen et al.'s pooled ranking prunes it almost whole.
-                def o():
-                    res = omp(t, 0.5, source='pretrained', pooler=False, seed=seed, save_model=False, **ft_common)
-                    return res
-                tdir.mkdir(parents=True, exist_ok=True); run(tdir/'omp_pretrained_50_nopooler.json', o)
+                run(tdir/'omp_pretrained_50_nopooler.json',
+                    lambda: omp(t, 0.5, source='pretrained', pooler=False, seed=seed, save_model=False, **ft_common))
             elif stage == 'weights50':
                 for w in ('random', 'shuffle_layers', 'shuffle_within'):
                     run(tdir/f'weights_{w}_50.json', lambda w=w: finetune(t, mask=ticket, weights=w, seed=seed, save_model=False, **ft_common))
             elif stage == 'tickets':
                 # Sparsest first: the first ticket at or above the matching floor is the sparsest matching one of the grid,
                 # so the sparser-than-needed ones run and the denser ones are skipped (`--all_tickets` runs them all).
-                full = [json.loads((R/'finetune'/f'{t}_s{s}.json').read_text())['score'] for s in (seed, 1337, 86)]
+                full = [json.loads((R/'finetune'/f'{t}_s{s}.json').read_text())['score'] for s in (seed, *EXTRA_SEEDS)]
                 scores = {0.5: json.loads((tdir/'imp_50.json').read_text())['score']}
                 for k in (4, 3, 2, 1):
                     if matching(full, scores)['sparsest_matching'] is not None and not a.all_tickets: break
