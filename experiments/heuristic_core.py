@@ -42,7 +42,7 @@ def hc_score(mismatched:float, hans:dict)->float:
     return float(np.mean([mismatched, hans['non_entailed_subcase_mean']]))
 
 
-def compare(data_root, spec, us, n_score=3000, seed=0):
+def compare(data_root, us, n_score=3000, seed=0):
     ft = next(u for u in us if u.kind == 'finetune')
     l0 = [u for u in us if u.kind == 'l0']
     targets = sorted({u.params['target'] for u in l0})
@@ -77,7 +77,7 @@ def compare(data_root, spec, us, n_score=3000, seed=0):
         print(f"{out}: sparsity {m.sparsity:.3f}, mismatched {pruned['accuracy_mismatched']:.4f}, HANS non-ent {hans['non_entailed_subcase_mean']:.4f}", flush=True)
 
 
-def table(us):
+def table():
     ft = json.loads((OUT/'finetune.json').read_text())
     rows, runs = [], []
     l0s = [json.loads(f.read_text()) for f in sorted(OUT.glob('l0_t*/summary.json'))]
@@ -127,8 +127,8 @@ def main():
                     dst = OUT/f"l0_t{round(100 * u.params['target'])}_g{u.params['seed']}"; dst.mkdir(parents=True, exist_ok=True)
                     for f in ('summary.json', 'history.json', 'mask.safetensors'): shutil.copy(st.dir(u.id)/f, dst/f)
             print('collected:', sorted(x.name for x in OUT.iterdir()))
-        elif stage == 'compare': compare(a.data_root, spec, us)
-        elif stage == 'table': table(us)
+        elif stage == 'compare': compare(a.data_root, us)
+        elif stage == 'table': table()
 
 
 if __name__ == '__main__': main()
