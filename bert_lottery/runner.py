@@ -380,7 +380,13 @@ PAPER_TABLE1 = {   # Prasanna et al. 2020, BERT-base-uncased, GLUE dev, mean ove
     ('mprune bad', 'retrained'): dict(CoLA=2.5, MNLI=61.9, MRPC=67.5, QNLI=60.7, QQP=77.5, RTE=49.5, **{'SST-2': 81.6, 'STS-B': 8.2}, WNLI=49.0),
 }
 
-# %% ../nbs/14e_runner.ipynb #6a5484e7
+# %% ../nbs/14e_runner.ipynb #094158d1
+def _mask_method(u:Unit)->str:
+    "The pruning method ('sprune', 'mprune', ...) behind the mask a unit evaluates or retrains: its own parent for a good mask, the good mask's for a drawn one; '' for a unit without a mask."
+    if 'mask' not in u.parents: return ''
+    m = u.parents['mask']
+    return m.parents.get('good', m).kind
+
 def summarise(store:str|Path, # the store's folder
               output_dir:str|Path|None=None, # where results.csv/.md and summary.csv/.md go (None: don't write)
              )->pd.DataFrame:
@@ -392,7 +398,7 @@ def summarise(store:str|Path, # the store's folder
         f = st.dir(u.id)/'results.json'
         if st.status(u.id) != 'done' or not f.is_file() or u.kind in ('sprune', 'mprune', 'sample'): continue
         r = json.loads(f.read_text())
-        method = u.parents['mask'].parents.get('good', u.parents['mask']).kind if 'mask' in u.parents else ''
+        method = _mask_method(u)
         name = {'finetune': 'full', 'majority': 'majority', 'random_init': 'random init + random s-mask'}.get(
             u.kind, f"{method} {u.params.get('subnetwork', '')}")
         if u.kind == 'l0': name = f"l0 {100 * u.params['target']:g}%"
@@ -410,7 +416,7 @@ def summarise(store:str|Path, # the store's folder
         out.to_csv(o/'summary.csv', index=False); (o/'summary.md').write_text(out.to_markdown(index=False))
     return out
 
-# %% ../nbs/14e_runner.ipynb #5dc4fc62
+# %% ../nbs/14e_runner.ipynb #dd552326
 def _done_units(store:Store):
     "The spec's units that are done in `store`, with their manifests."
     units = expand(json.loads((store.root/'spec.json').read_text()))
@@ -435,7 +441,7 @@ def walltimes(store:str|Path, # the store's folder
     rows = []
     for u, man in _done_units(Store(store)):
         kind = u.kind
-        if kind == 'retrained': kind += f" ({u.parents['mask'].parents.get('good', u.parents['mask']).kind})"
+        if kind == 'retrained': kind += f" ({_mask_method(u)})"
         rows.append(dict(kind=kind, seconds=man['seconds']))
     d = pd.DataFrame(rows, columns=['kind', 'seconds'])
     return d.groupby('kind', sort=False).seconds.agg(['count', 'mean', 'std', 'sum']).round(1).reset_index()
@@ -458,7 +464,7 @@ def plot_scores(summary:pd.DataFrame, # from `summarise`
     ax.legend(fontsize=7, loc='lower right')
     return ax
 
-# %% ../nbs/14e_runner.ipynb #ab9e98e7
+# %% ../nbs/14e_runner.ipynb #0a64b5ec
 def report(store:str|Path, # the store's folder
            output_dir:str|Path, # where the tables and figures go
           )->list:
@@ -473,9 +479,9 @@ def report(store:str|Path, # the store's folder
         fig, ax = plt.subplots(figsize=(8, 3.4)); plot_scores(summary, t, ax)
         fig.tight_layout(); fig.savefig(out/f'scores_{t}.png', dpi=110); plt.close(fig); files.append(out/f'scores_{t}.png')
     spec = json.loads((st.root/'spec.json').read_text())
-    for u in expand(spec):
+    for u, _ in _done_units(st):
         f = st.dir(u.id)/'mask.safetensors'
-        if u.kind not in ('sprune', 'mprune') or st.status(u.id) != 'done' or not f.is_file(): continue
+        if u.kind not in ('sprune', 'mprune') or not f.is_file(): continue
         m, seed = Mask.load(f), u.parents['checkpoint'].params['seed']
         if isinstance(m, StructuredMask): head, mlp, label = m.kept('head').float(), m.kept('mlp').float(), 'kept (100) or pruned (0)'
         else: (head, mlp), label = component_density(m, load_model(spec['model'], u.params['task'])[1]), '% of weights kept'
