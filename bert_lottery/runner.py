@@ -380,7 +380,12 @@ PAPER_TABLE1 = {   # Prasanna et al. 2020, BERT-base-uncased, GLUE dev, mean ove
     ('mprune bad', 'retrained'): dict(CoLA=2.5, MNLI=61.9, MRPC=67.5, QNLI=60.7, QQP=77.5, RTE=49.5, **{'SST-2': 81.6, 'STS-B': 8.2}, WNLI=49.0),
 }
 
-# %% ../nbs/14e_runner.ipynb #094158d1
+# %% ../nbs/14e_runner.ipynb #72e5c3d0
+def _done_units(store:Store):
+    "The spec's units that are done in `store`, with their manifests."
+    units = expand(json.loads((store.root/'spec.json').read_text()))
+    return [(u, store.manifest(u.id)) for u in units if store.status(u.id) == 'done']
+
 def _mask_method(u:Unit)->str:
     "The pruning method ('sprune', 'mprune', ...) behind the mask a unit evaluates or retrains: its own parent for a good mask, the good mask's for a drawn one; '' for a unit without a mask."
     if 'mask' not in u.parents: return ''
@@ -391,19 +396,17 @@ def summarise(store:str|Path, # the store's folder
               output_dir:str|Path|None=None, # where results.csv/.md and summary.csv/.md go (None: don't write)
              )->pd.DataFrame:
     "Mean ± std over seeds of every score in the store, beside the paper's BERT-base numbers."
-    st = Store(store)
-    units = expand(json.loads((st.root/'spec.json').read_text()))
-    rows = []
-    for u in units:
+    st, rows = Store(store), []
+    for u, man in _done_units(st):
         f = st.dir(u.id)/'results.json'
-        if st.status(u.id) != 'done' or not f.is_file() or u.kind in ('sprune', 'mprune', 'sample'): continue
+        if not f.is_file() or u.kind in ('sprune', 'mprune', 'sample'): continue
         r = json.loads(f.read_text())
         method = _mask_method(u)
         name = {'finetune': 'full', 'majority': 'majority', 'random_init': 'random init + random s-mask'}.get(
             u.kind, f"{method} {u.params.get('subnetwork', '')}")
         if u.kind == 'l0': name = f"l0 {100 * u.params['target']:g}%"
         rows.append(dict(task=u.params['task'], setting=name, evaluation=u.kind if u.kind in ('pruned', 'retrained') else 'pruned' if u.kind == 'l0' else '',
-                         seed=u.params.get('seed'), score=100 * r['score'], seconds=json.loads((st.dir(u.id)/'manifest.json').read_text())['seconds']))
+                         seed=u.params.get('seed'), score=100 * r['score'], seconds=man['seconds']))
     df = pd.DataFrame(rows)
     if df.empty: return df
     g = df.groupby(['task', 'setting', 'evaluation'], sort=False)
@@ -416,12 +419,7 @@ def summarise(store:str|Path, # the store's folder
         out.to_csv(o/'summary.csv', index=False); (o/'summary.md').write_text(out.to_markdown(index=False))
     return out
 
-# %% ../nbs/14e_runner.ipynb #dd552326
-def _done_units(store:Store):
-    "The spec's units that are done in `store`, with their manifests."
-    units = expand(json.loads((store.root/'spec.json').read_text()))
-    return [(u, store.manifest(u.id)) for u in units if store.status(u.id) == 'done']
-
+# %% ../nbs/14e_runner.ipynb #0ad2b385
 def survivors(store:str|Path, # the store's folder
              )->pd.DataFrame:
     "One row per good mask in the store: task, seed, method, heads and MLPs kept (structured masks) and sparsity."
