@@ -45,7 +45,8 @@ DEFAULT_SPEC = dict(
 )
 
 # %% ../nbs/14e_runner.ipynb #ac7fb213
-def load_spec(spec:str|Path|dict # a YAML file, or a dict
+def load_spec(spec:str|Path|dict, # a YAML file, or a dict
+              store:str|Path|None=None, # the store it runs into: an 'auto' precision takes the one the store began with
              )->dict:
     "The spec with every field, defaults filled in; a clear error for an unknown field."
     if not isinstance(spec, dict):
@@ -57,8 +58,18 @@ def load_spec(spec:str|Path|dict # a YAML file, or a dict
     spec = {**DEFAULT_SPEC, **spec}
     ft = dict(spec['finetune'] or {})
     if ft.get('precision', 'auto') == 'auto':   # made concrete here, so that it is part of every training unit's identity
-        ft['precision'] = 'fp32' if resolve_precision('auto') == 'no' else resolve_precision('auto')
+        here = 'fp32' if resolve_precision('auto') == 'no' else resolve_precision('auto')
+        f = Path(store)/'spec.json' if store is not None else None
+        began = ((json.loads(f.read_text()).get('finetune') or {}).get('precision') if f and f.is_file() else None) or here
+        if began == 'bf16' and here != 'bf16':
+            raise RuntimeError(f"The store {store} trains under bf16 (its spec.json says so: the machine it began on computes bf16 natively), "
+                               "but this machine has no native bf16 (`train.bf16_native()` is False), where bf16 autocast is emulated: a "
+                               "training step took 24x as long as in fp32 on a 2-core AVX2 CPU (bench/precision_step.py). Resume on a machine with AVX512-BF16, AMX or "
+                               "a bf16 GPU; or set `finetune: {precision: bf16}` in the spec to run it here anyway; or `precision: fp32` to train "
+                               "fp32 units instead (new identities: the bf16 units stay in the store but leave its spec and report).")
+        ft['precision'] = began
     return {**spec, 'finetune': ft}
+
 
 # %% ../nbs/14e_runner.ipynb #a3ab64cd
 @dataclass
@@ -252,7 +263,7 @@ def run_local(spec:dict|str, # the spec (dict or YAML file)
               poll:float=2.0, # seconds to wait while other runners hold units this one needs
              )->dict:
     "Run every unit of `spec` that is not done, in this process; return how many units end in each status."
-    spec, st = load_spec(spec), Store(store)
+    spec, st = load_spec(spec, store), Store(store)
     st.root.mkdir(parents=True, exist_ok=True); write_json(st.root/'spec.json', spec)
     units = expand(spec)
     bar = tqdm(total=len(units), desc=spec['name'], disable=not progress)
@@ -286,7 +297,7 @@ def run_processes(spec:dict|str, # the spec (dict or YAML file)
                   threads:int|None=None, # torch threads per worker; None = cores // workers
                  )->dict:
     "Run the sweep with `workers` local processes sharing the store; return how many units end in each status."
-    spec, st = load_spec(spec), Store(store)
+    spec, st = load_spec(spec, store), Store(store)
     st.root.mkdir(parents=True, exist_ok=True); write_json(st.root/'spec.json', spec)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     code = "from bert_lottery.runner import worker; import sys; worker(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
@@ -320,7 +331,7 @@ def run_ray(spec:dict|str, # the spec (dict or YAML file)
     "Run the sweep as Ray tasks; return how many units end in each status."
     try: import ray
     except ImportError: raise ImportError("run_ray needs Ray: pip install 'bert_lottery[ray]'") from None
-    spec, st = load_spec(spec), Store(store)
+    spec, st = load_spec(spec, store), Store(store)
     st.root.mkdir(parents=True, exist_ok=True); write_json(st.root/'spec.json', spec)
     ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False, ignore_reinit_error=True,
              log_to_driver=False, configure_logging=False)

@@ -33,7 +33,7 @@ STORE = OUT/'store'   # its light part (manifests, results, masks) is committed,
 
 
 def units(data_root):
-    spec = {**load_spec(SPEC), 'data_root': data_root}
+    spec = {**load_spec(SPEC, STORE), 'data_root': data_root}
     return spec, expand(spec)
 
 

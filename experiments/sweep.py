@@ -46,7 +46,7 @@ def main():
     p.add_argument('--only', nargs='+', default=['run', 'report'], choices=['run', 'report'])
     p.add_argument('--budget_min', type=float, default=None)
     a = p.parse_args()
-    spec = {**load_spec(SPEC), 'data_root': a.data_root}
+    spec = {**load_spec(SPEC, STORE), 'data_root': a.data_root}
     us = expand(spec)
     for stage in dict.fromkeys(a.only):
         if stage == 'run': run(spec, us, a.data_root, a.budget_min)
