@@ -8,7 +8,7 @@ A step: forward, backward and AdamW update of BertForSequenceClassification (the
 of random token ids, batch 32, length 128 (the sweep's longest batches). Arms alternate (fp32, bf16, fp32, bf16, ...) so that
 a drift of the machine's speed hits both; the median of --steps timed steps per arm, after one warm-up step each.
 
-    HF_HUB_OFFLINE=1 python bench/precision_step.py [--steps 4] [--rounds 2]
+    HF_HUB_OFFLINE=1 python bench/precision_step.py [--steps 3] [--rounds 1]   (each bf16 step can take over a minute where bf16 is emulated)
 """
 import argparse, os, statistics, time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,7 +28,7 @@ def step(model, opt, x, y, bf16:bool)->float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--steps', type=int, default=4); p.add_argument('--rounds', type=int, default=2)
+    p.add_argument("--steps", type=int, default=3); p.add_argument("--rounds", type=int, default=1)
     p.add_argument('--batch', type=int, default=32); p.add_argument('--length', type=int, default=128)
     a = p.parse_args()
     logging.set_verbosity_error(); torch.manual_seed(0)
