@@ -5,7 +5,7 @@ AMX CPUs, bf16 GPUs). Elsewhere autocast emulates bf16, and the runner refuses t
 `runner.load_spec`). This prints how much emulation costs, or what native bf16 gains, here.
 
 A step: forward, backward and AdamW update of BertForSequenceClassification (the embedded all-MiniLM-L6-v2) on one batch
-of random token ids, batch 32, length 128 (the sweep's longest batches). Arms alternate (fp32, bf16, fp32, bf16, ...) so that
+of random token ids, batch 32, length 128 (the sweep's longest batches). With --rounds > 1 the arms alternate (fp32, bf16, fp32, ...) so that
 a drift of the machine's speed hits both; the median of --steps timed steps per arm, after one warm-up step each.
 
     HF_HUB_OFFLINE=1 python bench/precision_step.py [--steps 3] [--rounds 1]   (each bf16 step can take over a minute where bf16 is emulated)
@@ -28,7 +28,7 @@ def step(model, opt, x, y, bf16:bool)->float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=3); p.add_argument("--rounds", type=int, default=1)
+    p.add_argument('--steps', type=int, default=3); p.add_argument('--rounds', type=int, default=1)
     p.add_argument('--batch', type=int, default=32); p.add_argument('--length', type=int, default=128)
     a = p.parse_args()
     logging.set_verbosity_error(); torch.manual_seed(0)

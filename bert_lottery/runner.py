@@ -45,6 +45,11 @@ DEFAULT_SPEC = dict(
 )
 
 # %% ../nbs/14e_runner.ipynb #ac7fb213
+def _began_with(store:str|Path|None)->str|None:
+    "The training precision a store's spec.json records (None: no store yet)."
+    f = Path(store)/'spec.json' if store is not None else None
+    return (json.loads(f.read_text()).get('finetune') or {}).get('precision') if f and f.is_file() else None
+
 def load_spec(spec:str|Path|dict, # a YAML file, or a dict
               store:str|Path|None=None, # the store it runs into: an 'auto' precision takes the one the store began with
              )->dict:
@@ -58,9 +63,9 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
     spec = {**DEFAULT_SPEC, **spec}
     ft = dict(spec['finetune'] or {})
     if ft.get('precision', 'auto') == 'auto':   # made concrete here, so that it is part of every training unit's identity
-        here = 'fp32' if resolve_precision('auto') == 'no' else resolve_precision('auto')
-        f = Path(store)/'spec.json' if store is not None else None
-        began = ((json.loads(f.read_text()).get('finetune') or {}).get('precision') if f and f.is_file() else None) or here
+        mp = resolve_precision('auto')
+        here = 'fp32' if mp == 'no' else mp
+        began = _began_with(store) or here
         if began == 'bf16' and here != 'bf16':
             raise RuntimeError(f"The store {store} trains under bf16 (its spec.json says so: the machine it began on computes bf16 natively), "
                                "but this machine has no native bf16 (`train.bf16_native()` is False), where bf16 autocast is emulated: a "
