@@ -25,8 +25,8 @@ from .ood import evaluate_ood
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['HardConcreteGates', 'mean_activations', 'target_at', 'component_weights', 'sparsity_of', 'l0_prune', 'plot_l0',
-           'l0_checkpoint', 'effective_size']
+__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'target_at', 'component_weights', 'sparsity_of', 'l0_prune',
+           'plot_l0', 'l0_checkpoint', 'effective_size_score', 'effective_size']
 
 # %% ../nbs/14f_l0.ipynb #f11582a9
 class HardConcreteGates(nn.Module):
@@ -87,8 +87,8 @@ class HardConcreteGates(nn.Module):
     @torch.no_grad()
     def deterministic(self, threshold:float|None=None # binarise: gates above it become 1, the rest 0
                      )->tuple:
-        "(head, MLP) gates for evaluation, as the original: per layer for heads, over all layers for MLPs."
-        head, mlp = self._deterministic(self.head_log_alpha), self._deterministic(self.mlp_log_alpha)
+        "(head, MLP) gates for evaluation, as the original (`modeling_pert.py`): heads per layer; each MLP alone, off iff round(P(z <= 0)) = 1."
+        head, mlp = self._deterministic(self.head_log_alpha), self._deterministic(self.mlp_log_alpha[:, None])[:, 0]
         if threshold is not None: head, mlp = (head > threshold).float(), (mlp > threshold).float()
         return head, mlp
 
@@ -296,14 +296,33 @@ def l0_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the output_d
     return summary
 
 # %% ../nbs/14f_l0.ipynb #20e2cfbd
-def effective_size(runs:list, # dicts with 'sparsity' (the target, a fraction) and 'score'
+HANS_SUBCASES = ('non-entailment/lexical_overlap/ln_preposition', 'non-entailment/lexical_overlap/ln_subject/object_swap',
+                 'non-entailment/constituent/cn_embedded_under_if', 'non-entailment/constituent/cn_embedded_under_verb')
+
+def effective_size_score(in_domain:list, # the in-domain accuracies (MNLI matched and mismatched; mismatched alone when matched trained the model)
+                         hans:dict, # `ood.hans_scores` output (with 'by_subcase' and 'non_entailed_subcase_mean')
+                         score:str='original', # 'original': the mean of `in_domain` and the four subcases; 'two_part': mean(mean(in_domain), the 15 non-entailed subcases' mean)
+                        )->float:
+    "The score effective size compares: as the original's `mnli-effective-size.py`, or the library's earlier two-part mean."
+    if score == 'original': return float(np.mean(list(in_domain) + [hans['by_subcase'][s] for s in HANS_SUBCASES]))
+    if score == 'two_part': return float(np.mean([np.mean(in_domain), hans['non_entailed_subcase_mean']]))
+    raise ValueError(f"score must be 'original' or 'two_part', not {score!r}")
+
+# %% ../nbs/14f_l0.ipynb #9f34ab0a
+def effective_size(runs:list, # dicts with 'sparsity' (the target, a fraction), 'score' and 'seed'
                    full:float, # the full model's score
                    tolerance:float=0.03, # how far below the full model a sparsity may fall
+                   rule:str='original', # 'original': per seed, strict >; 'means': on the mean score over seeds at each sparsity, with >=
                   )->dict:
-    "The highest sparsity whose mean score over runs is within `tolerance` of `full`, and 100 minus it (in %)."
+    "Effective size (100 minus the highest passing sparsity, in %): per gate seed and their mean ('original'), or on means over seeds ('means')."
+    if rule not in ('original', 'means'): raise ValueError(f"rule must be 'original' or 'means', not {rule!r}")
     by = {}
-    for r in runs: by.setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
-    means = {s: float(np.mean(v)) for s, v in sorted(by.items())}
-    ok = [s for s, m in means.items() if m >= full - tolerance]
-    best = max(ok) if ok else 0.
-    return dict(sparsity=best, effective_size=round(100 * (1 - best), 2), mean_by_sparsity=means, full=full, tolerance=tolerance)
+    for r in runs: by.setdefault(r.get('seed', 0) if rule == 'original' else 'mean', {}).setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
+    passes = (lambda m: m > full - tolerance) if rule == 'original' else (lambda m: m >= full - tolerance)
+    per = {}
+    for key, grid in sorted(by.items(), key=lambda kv: str(kv[0])):
+        ok = [s for s, v in grid.items() if passes(float(np.mean(v)))]
+        per[key] = round(100 * (1 - (max(ok) if ok else 0.)), 2)
+    means = {s: float(np.mean([r['score'] for r in runs if round(float(r['sparsity']), 6) == s])) for s in sorted({round(float(r['sparsity']), 6) for r in runs})}
+    return dict(effective_size=round(float(np.mean(list(per.values()))), 2), per_seed=per if rule == 'original' else None,
+                mean_by_sparsity=means, full=full, tolerance=tolerance, rule=rule)

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .data import get_task, write_json
 from .l0 import l0_checkpoint
 from .masks import Mask, StructuredMask
-from .models import load_model
+from .models import load_checkpoint, load_model
 from .mprune import component_density, mprune_checkpoint, plot_density
 from .sprune import sprune_checkpoint
 from .subnets import evaluate_masked, majority_class, retrain, sample_bad, sample_random
@@ -39,6 +39,7 @@ DEFAULT_SPEC = dict(
     subnetworks=['good', 'random', 'bad'],   # which masks are evaluated
     evaluations=['pruned', 'retrained'],     # on the fine-tuned model, or fine-tuned from the pre-trained weights
     baselines=['majority', 'random_init'],   # majority class; re-initialised model with a random s-mask
+    bad_rule='magnitude',        # m-pruning's bad subnetwork: 'magnitude' (the smallest fine-tuned weights, as the original) or 'complement'
     finetune={},                 # options of `finetune` (epochs, lr, train_subset, dev_subset, ...), for every training unit
     sprune={}, mprune={},        # options of `sprune_checkpoint` and `mprune_checkpoint`
     l0={},                       # L0 subnetworks of each fine-tuned model: {targets: [...], seeds: [...], and options of `l0_checkpoint`}
@@ -107,8 +108,11 @@ def expand(spec:dict # from `load_spec`
                 pr = Unit(method, dict(task=task, **dict(sorted(s[method].items()))), dict(checkpoint=ft), ft.id)
                 smp = Unit('sample', dict(seed=seed), dict(good=pr), ft.id)
                 units += [pr, smp]
+                bad = smp
+                if method == 'mprune' and s['bad_rule'] == 'magnitude':   # reads the fine-tuned weights
+                    bad = Unit('sample', dict(seed=seed, bad_rule='magnitude'), dict(good=pr, checkpoint=ft), ft.id); units.append(bad)
                 for sub in s['subnetworks']:
-                    src = dict(mask=pr) if sub == 'good' else dict(mask=smp)
+                    src = dict(mask=pr) if sub == 'good' else dict(mask=bad if sub == 'bad' else smp)
                     for ev in s['evaluations']:
                         if ev == 'pruned': units.append(Unit('pruned', dict(task=task, subnetwork=sub), dict(checkpoint=ft, **src), ft.id))
                         else: units.append(Unit('retrained', dict(task=task, subnetwork=sub, seed=seed, model=s['model'], **ft_opts), src))
@@ -166,9 +170,12 @@ def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool
         write_json(out/'results.json', res)
     elif k in ('sprune', 'mprune'):
         (sprune_checkpoint if k == 'sprune' else mprune_checkpoint)(ckpt, p.pop('task'), str(out), data_root=data_root, progress=progress, **p)
+    elif k == 'sample' and p.get('bad_rule') == 'magnitude':
+        good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
+        sample_bad(good, p['seed'], 'magnitude', dict(load_checkpoint(ckpt)[1].named_parameters())).save(out/'bad.safetensors')
     elif k == 'sample':
         good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
-        sample_random(good, p['seed']).save(out/'random.safetensors'); sample_bad(good, p['seed']).save(out/'bad.safetensors')
+        sample_random(good, p['seed']).save(out/'random.safetensors'); sample_bad(good, p['seed'], 'complement').save(out/'bad.safetensors')
     elif k == 'pruned':
         write_json(out/'results.json', evaluate_masked(ckpt, p['task'], _mask_of(store, unit), data_root=data_root))
     elif k in ('retrained', 'random_init'):

@@ -21,7 +21,7 @@ from .subnets import super_survivors
 
 # %% auto #0
 __all__ = ['survival_matrix', 'kappa', 'cochran', 'pairwise_cochran', 'by_task', 'stability', 'overlaps', 'super_overlaps',
-           'plot_overlaps', 'survival_frequency', 'plot_importance_steps', 'load_mask_set', 'analyse']
+           'plot_overlaps', 'survival_frequency', 'plot_importance_steps', 'load_mask_set', 'format_p', 'analyse']
 
 # %% ../nbs/14b_stats.ipynb #8c7a813b
 def survival_matrix(masks:list, # masks of one task, one per seed
@@ -81,6 +81,7 @@ def stability(masks:list, # structured masks of one or more tasks, several seeds
 # %% ../nbs/14b_stats.ipynb #95e28c38
 def overlaps(masks:list, # structured masks of several tasks and seeds
              group:str='head', # 'head' or 'mlp'
+             ddof:int=1, # the std's delta degrees of freedom: 1 as the original (`common_components.ipynb`, pandas' std), 0 for numpy's
             )->tuple:
     "Task x task DataFrames: mean and std over seeds of the shared survivors, runs paired by `finetune_seed`."
     tasks = by_task(masks)
@@ -90,7 +91,7 @@ def overlaps(masks:list, # structured masks of several tasks and seeds
         for b in names:
             sa, sb = ({m.meta.get('finetune_seed'): m for m in tasks[t]} for t in (a, b))
             shared = [sa[s].overlap(sb[s], group) for s in sa if s in sb]
-            mean.loc[a, b], std.loc[a, b] = (np.mean(shared), np.std(shared)) if shared else (np.nan, np.nan)
+            mean.loc[a, b], std.loc[a, b] = (np.mean(shared), np.std(shared, ddof=ddof) if len(shared) > ddof else np.nan) if shared else (np.nan, np.nan)
     return mean, std
 
 # %% ../nbs/14b_stats.ipynb #63682008
@@ -150,9 +151,21 @@ def load_mask_set(source:str|Path, # an original-layout root, a runner's store, 
     return [StructuredMask.load(f) for f in files]
 
 # %% ../nbs/14b_stats.ipynb #5033726b
-def _table(df:pd.DataFrame, out:Path, name:str, index:bool=False)->list:
-    "Write `df` as CSV and markdown; return the paths."
-    df.to_csv(out/f'{name}.csv', index=index); (out/f'{name}.md').write_text(df.to_markdown(index=index))
+def format_p(p:float|None # a p-value
+            )->str:
+    "A p-value as a table shows it: 4 decimals from 0.001 up, scientific notation below, never 0 (an underflow reads '< 1e-300')."
+    if p is None or pd.isna(p): return ''
+    if p == 0: return '< 1e-300'
+    return f'{p:.4f}' if p >= 1e-3 else f'{p:.1e}'
+
+def _table(df:pd.DataFrame, out:Path, name:str, index:bool=False, digits:int=4)->list:
+    "Write `df` as CSV at full precision and as markdown, rounded to `digits`, with p-values (columns ending in '_p' or named 'pvalue') by `format_p`; return the paths."
+    df.to_csv(out/f'{name}.csv', index=index)
+    md = df.copy()
+    for c in md.columns:
+        if c == 'pvalue' or str(c).endswith('_p'): md[c] = md[c].map(format_p)
+        elif pd.api.types.is_float_dtype(md[c]): md[c] = md[c].round(digits)
+    (out/f'{name}.md').write_text(md.to_markdown(index=index, disable_numparse=True))
     return [out/f'{name}.csv', out/f'{name}.md']
 
 # %% ../nbs/14b_stats.ipynb #921c5d7d
@@ -169,18 +182,18 @@ def analyse(source:str, # an original-layout folder (with heads_mlps/), or a glo
     "Stability, overlaps and survival heatmaps of a set of s-pruning masks, written to `output_dir`; returns the files."
     masks, out = load_mask_set(source, mode), Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = _table(stability(masks).round(4), out, 'stability')
+    files = _table(stability(masks), out, 'stability')
     tasks = by_task(masks)
     for t, ms in tasks.items():
         if len(ms) > 1:
-            files += _table(pairwise_cochran(survival_matrix(ms), [m.meta.get('finetune_seed') for m in ms]).round(6), out, f'pairwise_cochran_{t}')
+            files += _table(pairwise_cochran(survival_matrix(ms), [m.meta.get('finetune_seed') for m in ms]), out, f'pairwise_cochran_{t}')
         f = survival_frequency(ms)
         fig, ax = plt.subplots(figsize=(0.55 * f['head'].shape[1] + 3, 0.5 * f['head'].shape[0] + 1.2))
         plot_density(f['head'], f['mlp'], title=f'{t}: survival over {len(ms)} seeds', ax=ax, label='% of seeds kept')
         files += _figure(fig, out, f'survival_{t}')
     for g in ('head', 'mlp'):
         mean, std = overlaps(masks, g)
-        files += _table(mean.round(2), out, f'overlap_{g}s_mean', index=True) + _table(std.round(2), out, f'overlap_{g}s_std', index=True)
+        files += _table(mean, out, f'overlap_{g}s_mean', index=True, digits=2) + _table(std, out, f'overlap_{g}s_std', index=True, digits=2)
         sup = super_overlaps(masks, g)
         files += _table(sup, out, f'super_overlap_{g}s', index=True)
         fig, axs = plt.subplots(1, 2, figsize=(2 * (0.8 * len(mean) + 2.5), 0.7 * len(mean) + 1.5))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.meta import delegates
+from transformers import AutoModelForSequenceClassification
 
 from .data import encode, get_task, load_glue, seeded_subset
 from .masks import GateMask, Mask, StructuredMask, WeightMask
@@ -19,8 +20,8 @@ from .select import complement, flatten_groups, random_keep, top_up, unflatten_g
 from .train import evaluate, finetune
 
 # %% auto #0
-__all__ = ['sample_random', 'sample_bad', 'super_survivors', 'super_bad', 'super_random', 'evaluate_masked', 'retrain',
-           'majority_class', 'sample_subnetworks', 'super_survivors_of']
+__all__ = ['BAD_RULES', 'sample_random', 'magnitude_bad', 'sample_bad', 'super_survivors', 'super_bad', 'super_random',
+           'evaluate_masked', 'retrain', 'majority_class', 'sample_subnetworks', 'super_survivors_of']
 
 # %% ../nbs/14a_subnets.ipynb #8025e93b
 def _pools(mask:Mask)->list:
@@ -45,12 +46,36 @@ def sample_random(good:Mask, # the good mask
     return _like(good, groups, dict(good.meta, subnetwork='random', sample_seed=seed))
 
 # %% ../nbs/14a_subnets.ipynb #54448466
+BAD_RULES = ('magnitude', 'complement')
+
+def magnitude_bad(good:WeightMask, # the good weight mask
+                  weights:dict, # parameter name -> the fine-tuned tensor, for every group of `good`
+                 )->dict:
+    "Keep flags of the good mask's count of the smallest |w| of `weights`, pooled over all its tensors."
+    missing = [n for n in good.groups if n not in weights]
+    if missing: raise ValueError(f"the fine-tuned weights lack {len(missing)} of the mask's tensors, e.g. {missing[0]!r}")
+    mags, shapes = flatten_groups({n: weights[n].detach().abs().float().cpu() for n in good.groups})
+    keep = torch.zeros(mags.numel(), dtype=torch.bool)
+    keep[torch.argsort(mags, stable=True)[:good.n_kept]] = True
+    return unflatten_groups(keep, shapes)
+
+
+# %% ../nbs/14a_subnets.ipynb #25468872
 def sample_bad(good:Mask, # the good mask
-               seed:int, # seeds the top-up or subsample (recorded in the new mask)
+               seed:int, # seeds the top-up or subsample of the 'complement' rule (recorded in the new mask)
+               rule:str|None=None, # 'magnitude' or 'complement'; None: 'magnitude' for weight masks, 'complement' for head/MLP masks
+               weights:dict|None=None, # the fine-tuned tensors by name (`dict(model.named_parameters())`): the 'magnitude' rule needs them
               )->Mask:
-    "What did not survive, topped up with random survivors (or subsampled) to exactly the good mask's size."
-    groups = _per_pool(good, lambda kept, s: top_up(complement(kept), int(kept.sum()), kept, s), seed)
-    return _like(good, groups, dict(good.meta, subnetwork='bad', sample_seed=seed))
+    "The bad subnetwork of exactly the good mask's size: the smallest fine-tuned weights ('magnitude'), or what did not survive, topped up or subsampled ('complement')."
+    rule = rule or ('magnitude' if isinstance(good, WeightMask) else 'complement')
+    if rule not in BAD_RULES: raise ValueError(f"rule must be one of {BAD_RULES}, not {rule!r}")
+    if rule == 'magnitude':
+        if not isinstance(good, WeightMask): raise ValueError("the 'magnitude' rule is for weight masks (m-pruning); head/MLP masks take rule='complement'")
+        if weights is None: raise ValueError("the 'magnitude' bad mask keeps the smallest fine-tuned weights: pass `weights` (or rule='complement')")
+        groups = {n: v.to(good.groups[n].dtype) for n, v in magnitude_bad(good, weights).items()}
+    else: groups = _per_pool(good, lambda kept, s: top_up(complement(kept), int(kept.sum()), kept, s), seed)
+    return _like(good, groups, dict(good.meta, subnetwork='bad', sample_seed=seed, bad_rule=rule))
+
 
 # %% ../nbs/14a_subnets.ipynb #74bdaae8
 def _like(mask:Mask, groups:dict, meta:dict)->Mask:
@@ -131,13 +156,22 @@ def majority_class(task:str, # GLUE task (classification)
     return dict(task=task.name, label=task.labels[label], metrics=metrics, main_metric=main_metric(task), score=metrics[main_metric(task)])
 
 # %% ../nbs/14a_subnets.ipynb #73564c24
-def sample_subnetworks(mask:str, # the good mask file
+def _finetuned_weights(checkpoint:str|None)->dict:
+    "Parameter name -> tensor of a fine-tuned checkpoint folder."
+    if checkpoint is None: raise ValueError("the 'magnitude' bad mask of a weight mask needs the fine-tuned model: pass `checkpoint` (or bad_rule='complement')")
+    return dict(AutoModelForSequenceClassification.from_pretrained(str(checkpoint)).named_parameters())
+
+def sample_subnetworks(mask:str|Mask, # the good mask (a file or a `Mask`)
                        output_dir:str, # where random.safetensors and bad.safetensors are written
                        seed:int=0, # seeds both draws (recorded in the masks)
+                       checkpoint:str|None=None, # the fine-tuned checkpoint the good weight mask was found on (the 'magnitude' bad rule reads it)
+                       bad_rule:str|None=None, # see `sample_bad`: None = 'magnitude' for weight masks, 'complement' for head/MLP masks
                       )->dict:
     "Write the random and bad subnetworks of the good mask `mask`; return their sizes."
-    good, out = Mask.load(mask), Path(output_dir)
-    subs = dict(random=sample_random(good, seed), bad=sample_bad(good, seed))
+    good, out = (Mask.load(mask) if isinstance(mask, (str, Path)) else mask), Path(output_dir)
+    rule = bad_rule or ('magnitude' if isinstance(good, WeightMask) else 'complement')
+    weights = _finetuned_weights(checkpoint) if rule == 'magnitude' else None
+    subs = dict(random=sample_random(good, seed), bad=sample_bad(good, seed, rule, weights))
     for name, m in subs.items(): m.save(out/f'{name}.safetensors')
     return {name: dict(n_kept=m.n_kept, size=m.size, overlap_with_good=m.overlap(good)) for name, m in dict(good=good, **subs).items()}
 
