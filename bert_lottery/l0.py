@@ -173,6 +173,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
              lambda_lr:float=1., # learning rate of the Lagrange multipliers (gradient ascent)
              lr_warmup:int=200, # steps of learning-rate warm-up, then linear decay, for both
              weight_decay:float=0.01, # AdamW's decoupled weight decay, for both (torch's default, which the original kept)
+             max_grad_norm:float|None=1.0, # clip the gradient norm of the gates and multipliers together, as the HF Trainer did for the original (None: no clipping)
              ablation:str='mean', # 'mean' (the original) or 'zero'
              means:tuple|None=None, # (head mean, MLP mean); None: computed from `train`
              weight:str='count', # 'count' or 'params' (see `component_weights`)
@@ -216,13 +217,14 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
                 lag = lambdas[0] * (t - s) + lambdas[1] * (t - s) ** 2
                 loss = kl + lag
                 opt.zero_grad(); opt_l.zero_grad(); loss.backward()
+                gnorm = torch.nn.utils.clip_grad_norm_([*gates.parameters(), lambdas], max_grad_norm or float('inf'))   # the norm before clipping
                 opt.step(); opt_l.step()
                 for sc in scheds: sc.step()
                 if step % log_every == 0 or step == steps - 1:
                     with torch.no_grad():
                         ph, pm = gates.prob_off()
                         history.append(dict(step=step, target=t, sparsity=float(s), expected_sparsity=float(sparsity_of(1 - ph, 1 - pm, weights)),
-                                            kl=float(kl), lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
+                                            kl=float(kl), grad_norm=float(gnorm), lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
                                             head_log_alpha=gates.head_log_alpha.detach().cpu().tolist(),
                                             mlp_log_alpha=gates.mlp_log_alpha.detach().cpu().tolist()))
                 bar.set_postfix(kl=f'{kl.item():.3f}', target=f'{t:.2f}', sparsity=f'{s.item():.2f}'); bar.update()
@@ -231,7 +233,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
     finally:
         bar.close(); model.eval()
     head, mlp = gates.deterministic()
-    meta = dict(method='l0', target=target, steps=steps, seed=seed, ablation=ablation, weight=weight, schedule=schedule)
+    meta = dict(method='l0', target=target, steps=steps, seed=seed, ablation=ablation, weight=weight, schedule=schedule, max_grad_norm=max_grad_norm)
     mask = SoftMask(head.cpu(), mlp.cpu(), None if hmean is None else hmean.cpu(), None if mmean is None else mmean.cpu(), meta)
     return dict(gates=gates, mask=mask, history=history, seconds=time.perf_counter() - t0,
                 final_sparsity=float(sparsity_of(head.cpu(), mlp.cpu(), weights)))

@@ -92,15 +92,23 @@ def super_survivors(masks:list # structured masks of one task, one per fine-tuni
     return StructuredMask(head, mlp, dict(task=masks[0].meta.get('task'), subnetwork='super', finetune_seeds=seeds))
 
 # %% ../nbs/14a_subnets.ipynb #f9a1d02f
+def _original_fill(never:torch.Tensor, k:int, sup:torch.Tensor, seed:int)->torch.Tensor:
+    "`compute_super_masks.py`'s resize: subsample `never` to k, or add from what is neither super nor never; when that is too small, from everything not in `never`."
+    pool = ~never & ~sup
+    if int(never.sum()) < k and int(pool.sum()) < k - int(never.sum()): pool = ~never
+    return top_up(never, k, pool, seed)
+
 def super_bad(masks:list, # structured masks of one task, one per fine-tuning seed
               seed:int, # seeds the top-up or subsample
+              fill:str='original', # too few candidates: 'original' draws from everything not always pruned, super-survivors included; 'rest_first' takes the rest first
              )->StructuredMask:
-    "The components pruned in every seed, topped up or subsampled to the super-survivors' size from the rest."
+    "The components pruned in every seed, topped up or subsampled to the super-survivors' size."
+    if fill not in ('original', 'rest_first'): raise ValueError(f"fill must be 'original' or 'rest_first', not {fill!r}")
     sup = super_survivors(masks)
     never = {g: ~torch.stack([m.kept(g) for m in masks]).any(0) for g in ('head', 'mlp')}
-    pick = {g: top_up(never[g], sup.count(g), ~never[g] & ~sup.kept(g), seed + i, fallback=sup.kept(g)).float()
-            for i, g in enumerate(('head', 'mlp'))}
-    return StructuredMask(pick['head'], pick['mlp'], dict(sup.meta, subnetwork='super-bad', sample_seed=seed))
+    if fill == 'original': pick = {g: _original_fill(never[g], sup.count(g), sup.kept(g), seed + i).float() for i, g in enumerate(('head', 'mlp'))}
+    else: pick = {g: top_up(never[g], sup.count(g), ~never[g] & ~sup.kept(g), seed + i, fallback=sup.kept(g)).float() for i, g in enumerate(('head', 'mlp'))}
+    return StructuredMask(pick['head'], pick['mlp'], dict(sup.meta, subnetwork='super-bad', sample_seed=seed, fill=fill))
 
 # %% ../nbs/14a_subnets.ipynb #20c4dda9
 def super_random(sup:StructuredMask, # from `super_survivors`

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_tickets.ipynb #c682d4f9
 from __future__ import annotations
-import time
+import math, time
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +60,9 @@ def base_params(model)->list:
 
 # %% ../nbs/14_tickets.ipynb #c88936b7
 def check_imp_args(rounds:int=5, rate:float=0.1, **_):
-    "Raise a `ValueError` unless `rounds` is a positive integer and `rounds x rate` a sparsity in (0, 1)."
-    if not (isinstance(rounds, int) and rounds >= 1) or not 0 < rate * rounds < 1:
-        raise ValueError(f"rounds={rounds} and rate={rate} are invalid: rounds must be a positive integer and rounds x rate in (0, 1)")
+    "Raise a `ValueError` unless `rounds` is a positive integer and `rounds x rate` a sparsity in (0, 1]."
+    if not (isinstance(rounds, int) and rounds >= 1) or not 0 < rate * rounds <= 1 + 1e-9:
+        raise ValueError(f"rounds={rounds} and rate={rate} are invalid: rounds must be a positive integer and rounds x rate in (0, 1]")
 
 # %% ../nbs/14_tickets.ipynb #e3ef4112
 def imp_loop(model, # a model with pre-trained weights and a seeded classifier
@@ -73,7 +73,7 @@ def imp_loop(model, # a model with pre-trained weights and a seeded classifier
              pooler:bool=True, # prune the pooler's dense weight too (Chen et al.)
              progress:bool=True, # show a progress bar
             )->tuple:
-    "IMP with rewinding; returns the final mask and one `PruneStep` per round."
+    "IMP with rewinding; returns the final mask (the deepest trained one when rounds x rate = 1) and one `PruneStep` per round."
     check_imp_args(rounds, rate)
     keep = {n: torch.ones_like(w, dtype=torch.bool) for n, w in prunable_weights(model, pooler).items()}
     n_total = sum(k.numel() for k in keep.values())
@@ -87,6 +87,7 @@ def imp_loop(model, # a model with pre-trained weights and a seeded classifier
                     if n in pre: p.copy_(pre[n])
         mask = WeightMask(keep, dict(method='imp', round=k, sparsity=round(k * rate, 6)))
         history.append(PruneStep(f'round {k}', mask, finetune_round(model, mask), True))
+        if (k + 1) * rate >= 1 - 1e-9: return history[-1].mask.replace(rate=rate, rewind_classifier=rewind_classifier, pooler=pooler), history   # the next mask would prune everything
         keep = magnitude_keep(prunable_weights(model, pooler), round(rate * n_total), keep)
     final = WeightMask(keep, dict(method='imp', round=rounds, sparsity=round(rounds * rate, 6), rate=rate,
                                   rewind_classifier=rewind_classifier, pooler=pooler))
@@ -107,6 +108,7 @@ def imp(task:str='MRPC', # GLUE task
         max_length:int=128, # truncate inputs to this many tokens
         train_subset:int|None=None, # train on a seeded random subset of this many examples
         dev_subset:int|None=None, # evaluate on a seeded random subset of this many examples
+        reseed_rounds:bool=False, # start every round from the same data order and dropout seed (the original carries both on across rounds)
         **kwargs)->dict:
     "Iterative magnitude pruning with rewinding on `task`; saves every round's mask and returns the summary."
     task = get_task(task); kwargs = dict(dict(warmup=0, weight_decay=0), **kwargs)
@@ -114,13 +116,15 @@ def imp(task:str='MRPC', # GLUE task
     tok, m = load_model(model, task, seed)
     encs = encode_task(tok, task, data_root, max_length, subsets={'train': train_subset, **{s: dev_subset for s in task.eval_splits}})
     evals = {s: encs[s] for s in task.eval_splits}
+    rounds_done = []
     def finetune_round(model, mask):
-        log = train(model, task, encs['train'], seed, evals, mask=mask, epochs=epochs_per_round,
+        first = 0 if reseed_rounds else len(rounds_done) * math.ceil(epochs_per_round); rounds_done.append(first)
+        log = train(model, task, encs['train'], seed, evals, mask=mask, epochs=epochs_per_round, first_epoch=first,
                     decay_epochs=rounds * epochs_per_round, pad_id=tok.pad_token_id or 0, **kwargs)
         return log['epochs'][-1]['dev'][main_metric(task)]
     t0 = time.perf_counter()
     final, history = imp_loop(m, finetune_round, rounds, rate, rewind_classifier, pooler, kwargs.get('progress', True))
-    meta = dict(task=task.name, model=model or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, **kwargs)
+    meta = dict(task=task.name, model=model or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, reseed_rounds=reseed_rounds, **kwargs)
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric=main_metric(task), round_scores=[h.metric for h in history],
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)

@@ -152,6 +152,7 @@ def train(model, # a sequence-classification model, trained in place
           pad_id:int=0, # the tokenizer's pad token id
           accelerator:Accelerator|None=None, # a shared Accelerator; a new one is made when None
           precision:str='auto', # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
+          first_epoch:int=0, # carry on a seeded run: start at this epoch of the data order and keep the random generators as they are (seeded only at 0)
           progress:bool=True, # show progress bars
          )->dict:
     "Fine-tune `model` on `train_enc`; returns the hyper-parameters and per-epoch timings and metrics."
@@ -163,7 +164,7 @@ def train(model, # a sequence-classification model, trained in place
     if batch_size % acc.num_processes:
         raise ValueError(f"batch_size={batch_size} is the global batch: it must divide evenly over {acc.num_processes} processes")
     with mask.apply(model) if mask is not None else nullcontext():   # the subnetwork's mask stays fixed throughout
-        set_seed(seed)
+        if first_epoch == 0: set_seed(seed)
         loader = glue_loader(train_enc, batch_size, shuffle=True, seed=seed, pad_id=pad_id, fixed_length=fixed_length,
                             short_last=acc.num_processes > 1)
         sampler, n_epochs = loader.batch_sampler, math.ceil(epochs)
@@ -175,7 +176,7 @@ def train(model, # a sequence-classification model, trained in place
         log, step = dict(hparams=hp, epochs=[]), 0
         try:
             for epoch in range(n_epochs):
-                sampler.set_epoch(epoch)
+                sampler.set_epoch(first_epoch + epoch)
                 model.train(); t0, seen, losses = time.perf_counter(), 0, []
                 bar = tqdm(loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
                 for i, b in enumerate(bar):
