@@ -406,9 +406,9 @@ TABLE1_METRIC = {'STS-B': 'pearson'}   # the paper's Table 1 reports Pearson for
 
 
 # %% ../nbs/14e_runner.ipynb #72e5c3d0
-def _done_units(store:Store):
-    "The spec's units that are done in `store`, with their manifests."
-    units = expand(json.loads((store.root/'spec.json').read_text()))
+def _done_units(store:Store, spec:dict|None=None):
+    "The units of `spec` (default: the store's spec.json) that are done in `store`, with their manifests."
+    units = expand(spec if spec is not None else json.loads((store.root/'spec.json').read_text()))
     return [(u, store.manifest(u.id)) for u in units if store.status(u.id) == 'done']
 
 def _mask_method(u:Unit)->str:
@@ -422,19 +422,26 @@ def _table1_score(task:str, r:dict)->float:
     name = TABLE1_METRIC.get(task)
     return r['metrics'][name] if name and name in (r.get('metrics') or {}) else r['score']
 
+def _setting(u:Unit)->str:
+    "A unit's row name in the summary: 'full', 'sprune good', 'mprune bad', ...; an m-bad mask drawn by the 'complement' rule says so."
+    if u.kind == 'l0': return f"l0 {100 * u.params['target']:g}%"
+    method = _mask_method(u)
+    name = {'finetune': 'full', 'majority': 'majority', 'random_init': 'random init + random s-mask'}.get(u.kind, f"{method} {u.params.get('subnetwork', '')}")
+    src = u.parents.get('mask')
+    if method == 'mprune' and u.params.get('subnetwork') == 'bad' and src is not None and src.params.get('bad_rule') != 'magnitude': name += ' (complement)'
+    return name
+
 def summarise(store:str|Path, # the store's folder
               output_dir:str|Path|None=None, # where results.csv/.md and summary.csv/.md go (None: don't write)
+              spec:dict|str|None=None, # whose units to summarise (default: the store's spec.json), e.g. the same spec with another `bad_rule`
              )->pd.DataFrame:
     "Mean ± std over seeds of every score in the store, beside the paper's BERT-base numbers."
     st, rows = Store(store), []
-    for u, man in _done_units(st):
+    for u, man in _done_units(st, None if spec is None else load_spec(spec)):
         f = st.dir(u.id)/'results.json'
         if not f.is_file() or u.kind in ('sprune', 'mprune', 'sample'): continue
         r = json.loads(f.read_text())
-        method = _mask_method(u)
-        name = {'finetune': 'full', 'majority': 'majority', 'random_init': 'random init + random s-mask'}.get(
-            u.kind, f"{method} {u.params.get('subnetwork', '')}")
-        if u.kind == 'l0': name = f"l0 {100 * u.params['target']:g}%"
+        name = _setting(u)
         rows.append(dict(task=u.params['task'], setting=name, evaluation=u.kind if u.kind in ('pruned', 'retrained') else 'pruned' if u.kind == 'l0' else '',
                          seed=u.params.get('seed'), score=100 * _table1_score(u.params['task'], r), seconds=man['seconds']))
     df = pd.DataFrame(rows)
