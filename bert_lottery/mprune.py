@@ -38,10 +38,12 @@ def mprune_loop(weights:dict, # name -> prunable tensor (e.g. `prunable_weights(
                 threshold:float=0.9, # keep pruning while the metric is at least this fraction of the full model's
                 max_steps:int=10, # at most this many steps (the original: 10)
                 scope:str='global', # 'global': one magnitude threshold over all tensors; 'layer': each tensor on its own
+                at_limit:str='last', # when every step passes: 'last' keeps the last mask; 'previous' the one before it, as the original
                 progress:bool=True, # show a progress bar
                )->tuple:
     "Iterative magnitude pruning without retraining; returns the last passing `WeightMask` and every step."
     check_mprune_args(amount, threshold, max_steps)
+    if at_limit not in ('last', 'previous'): raise ValueError(f"at_limit must be 'last' or 'previous', not {at_limit!r}")
     mask = WeightMask({n: torch.ones_like(w, dtype=torch.bool) for n, w in weights.items()})
     base = probe(mask)
     history, floor = [PruneStep('full', mask, base, True)], threshold * base
@@ -51,9 +53,10 @@ def mprune_loop(weights:dict, # name -> prunable tensor (e.g. `prunable_weights(
         history.append(PruneStep('magnitude', cand, metric, metric >= floor))
         if metric < floor: break
         mask = cand
+    if at_limit == 'previous' and len(history) == max_steps + 1 and history[-1].passed: mask = history[-2].mask   # the original saved the mask before each step
     metric = next(h.metric for h in reversed(history) if h.mask is mask)
     return mask.replace(base_metric=float(base), metric=float(metric), amount=amount, threshold=threshold,
-                        max_steps=max_steps, scope=scope), history
+                        max_steps=max_steps, scope=scope, at_limit=at_limit), history
 
 # %% ../nbs/13_mprune.ipynb #fd211792
 @delegates(mprune_loop, but=['weights', 'probe'])

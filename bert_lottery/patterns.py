@@ -83,19 +83,22 @@ def pad_map(m:np.ndarray, # a [T, T] map
 # %% ../nbs/14d_patterns.ipynb #23a71694
 def prepare(maps:list, # [T, T] arrays
             labels:list, # their labels (None: disagreed, left out)
-            merge_vertical:bool=True, # fold 'vertical+diagonal' into 'vertical', as the original
+            kind:str='raw', # 'raw' or 'normed': which maps these are
+            merge_vertical:bool|None=None, # fold 'vertical+diagonal' into 'vertical'; None: as the original, for raw maps only
             min_count:int=5, # drop classes with fewer examples (they cannot be stratified or learnt)
             size:int=64, # side of the padded square
            )->dict:
     "Padded maps `X` [N, 1, S, S], class ids `y`, the class names, and what was left out."
-    lab = [('vertical' if merge_vertical and l == 'vertical+diagonal' else l) for l in labels]
+    if kind not in ('raw', 'normed'): raise ValueError(f"kind must be 'raw' or 'normed', not {kind!r}")
+    merge = kind == 'raw' if merge_vertical is None else merge_vertical
+    lab = [('vertical' if merge and l == 'vertical+diagonal' else l) for l in labels]
     counts = {c: lab.count(c) for c in dict.fromkeys(l for l in lab if l)}
     classes = sorted(c for c, n in counts.items() if n >= min_count)
     keep = [i for i, l in enumerate(lab) if l in classes]
     X = torch.from_numpy(np.stack([pad_map(maps[i], size) for i in keep]))[:, None]
     y = torch.tensor([classes.index(lab[i]) for i in keep])
     return dict(X=X, y=y, classes=classes, index=keep, dropped={c: n for c, n in counts.items() if n < min_count},
-                disagreed=sum(l is None for l in lab))
+                disagreed=sum(l is None for l in lab), merged_vertical=merge)
 
 # %% ../nbs/14d_patterns.ipynb #fba191a2
 def train_cnn(X:torch.Tensor, # [N, 1, S, S] padded maps

@@ -49,7 +49,7 @@ def main():
             f = R/'patterns'/f'cv_{kind}.json'
             if f.exists(): continue
             maps, labels, rows = load_labelled_maps(root/'attention_patterns', kind)
-            data = prepare(maps, labels)
+            data = prepare(maps, labels, kind)
             cv = cross_validate(data, folds=5, epochs=EPOCHS)
             cv.update(agreement=annotator_agreement(rows, kind), epochs=EPOCHS, disagreed=data['disagreed'])
             write_json(f, cv)
