@@ -4,7 +4,7 @@
 
 # %% ../nbs/14e_runner.ipynb #04580b5e
 from __future__ import annotations
-import hashlib, json, os, shutil, socket, subprocess, sys, time, traceback
+import hashlib, inspect, json, numbers, os, shutil, socket, subprocess, sys, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,19 +15,20 @@ import yaml
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import get_task, write_json
+from .data import GLUE_TASKS, get_task, write_json
 from .l0 import l0_checkpoint
 from .masks import Mask, StructuredMask
 from .models import load_checkpoint, load_model
-from .mprune import component_density, mprune_checkpoint, plot_density
-from .sprune import sprune_checkpoint
-from .subnets import evaluate_masked, majority_class, retrain, sample_bad, sample_random
-from .train import finetune, resolve_precision
+from .mprune import check_mprune_args, component_density, mprune_checkpoint, plot_density
+from .sprune import check_sprune_args, sprune_checkpoint
+from .subnets import BAD_RULES, evaluate_masked, majority_class, retrain, sample_bad, sample_random
+from .train import check_hparams, finetune, resolve_precision
 
 # %% auto #0
-__all__ = ['DEFAULT_SPEC', 'PAPER_TABLE1', 'TABLE1_METRIC', 'load_spec', 'Unit', 'expand', 'Store', 'run_unit', 'jobs', 'run_job',
-           'statuses', 'run_local', 'worker', 'run_processes', 'run_ray', 'status', 'summarise', 'survivors',
-           'walltimes', 'plot_scores', 'report', 'findings']
+__all__ = ['DEFAULT_SPEC', 'CHOICES', 'OPTIONS_OF', 'EXECUTORS', 'PAPER_TABLE1', 'TABLE1_METRIC', 'check_spec', 'load_spec',
+           'Unit', 'expand', 'Store', 'run_unit', 'jobs', 'run_job', 'statuses', 'run_local', 'worker', 'run_processes',
+           'run_ray', 'auto_executor', 'run', 'failures', 'status', 'summarise', 'survivors', 'walltimes',
+           'plot_scores', 'report', 'findings']
 
 # %% ../nbs/14e_runner.ipynb #dfeccba7
 DEFAULT_SPEC = dict(
@@ -45,6 +46,53 @@ DEFAULT_SPEC = dict(
     l0={},                       # L0 subnetworks of each fine-tuned model: {targets: [...], seeds: [...], and options of `l0_checkpoint`}
 )
 
+# %% ../nbs/14e_runner.ipynb #7f1ece72
+CHOICES = dict(methods=('sprune', 'mprune'), subnetworks=('good', 'random', 'bad'), evaluations=('pruned', 'retrained'),
+               baselines=('majority', 'random_init'))
+OPTIONS_OF = dict(finetune=finetune, sprune=sprune_checkpoint, mprune=mprune_checkpoint, l0=l0_checkpoint)   # whose options each block holds
+_SET_BY_RUNNER = dict(finetune={'task', 'model', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress', 'first_epoch'},
+                      sprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'}, mprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'},
+                      l0={'checkpoint', 'task', 'output_dir', 'data_root', 'progress', 'target', 'seed'})
+
+def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def _check_list(spec, field, ok, valid):
+    v = spec[field]
+    if not isinstance(v, list): raise ValueError(f"spec field {field!r} must be a list, not {v!r}; valid values: {valid}")
+    bad = [x for x in v if not ok(x)]
+    if bad: raise ValueError(f"spec field {field!r} has invalid value(s) {bad}; valid values: {valid}")
+
+def check_spec(spec:dict # a spec with every field (`DEFAULT_SPEC` filled in)
+              ):
+    "Raise a `ValueError` naming the first invalid field or option of `spec`, and what would be valid."
+    for f in ('name',):
+        if not isinstance(spec[f], str) or not spec[f]: raise ValueError(f"spec field {f!r} must be a non-empty string, not {spec[f]!r}")
+    for f in ('model', 'data_root'):
+        if spec[f] is not None and not isinstance(spec[f], str): raise ValueError(f"spec field {f!r} must be a path or hub name (or null), not {spec[f]!r}")
+    _check_list(spec, 'tasks', lambda t: isinstance(t, str) and any(t.lower().replace('-', '') == k.lower().replace('-', '') for k in GLUE_TASKS), list(GLUE_TASKS))
+    _check_list(spec, 'seeds', _is_int, 'integers')
+    for f, valid in CHOICES.items(): _check_list(spec, f, lambda x: x in valid, list(valid))
+    if spec['bad_rule'] not in BAD_RULES: raise ValueError(f"spec field 'bad_rule' is {spec['bad_rule']!r}; valid values: {list(BAD_RULES)}")
+    for block, fn in OPTIONS_OF.items():
+        opts = spec[block] or {}
+        if not isinstance(opts, dict): raise ValueError(f"spec field {block!r} must be a mapping of options, not {opts!r}")
+        extra = {'targets', 'seeds'} if block == 'l0' else set()
+        valid = sorted(set(inspect.signature(fn).parameters) - _SET_BY_RUNNER[block] | extra)
+        unknown = sorted(set(opts) - set(valid))
+        if unknown: raise ValueError(f"spec field {block!r} has unknown option(s) {unknown}; valid options: {valid}")
+        for k, v in opts.items():
+            if k in ('train_subset', 'dev_subset', 'ood_subset', 'max_length', 'steps', 'batch_size') and v is not None and not (_is_int(v) and v > 0):
+                raise ValueError(f"spec option {block}.{k}={v!r} is invalid: it must be a positive integer")
+        checks = dict(finetune=check_hparams, sprune=check_sprune_args, mprune=check_mprune_args)
+        try:
+            if block in checks: checks[block](**{k: v for k, v in opts.items() if k != 'precision'})
+        except (ValueError, TypeError) as e: raise ValueError(f"spec field {block!r}: {e}") from None
+        if block == 'finetune' and opts.get('precision', 'auto') not in ('auto', 'bf16', 'fp32'):
+            raise ValueError(f"spec option finetune.precision={opts['precision']!r} is invalid; valid values: ['auto', 'bf16', 'fp32']")
+        if block == 'l0':
+            _check_list(dict(targets=opts.get('targets', [])), 'targets', lambda t: isinstance(t, numbers.Real) and not isinstance(t, bool) and 0 <= t < 1, 'fractions in [0, 1)')
+            _check_list(dict(seeds=opts.get('seeds', [0])), 'seeds', _is_int, 'integers')
+
 # %% ../nbs/14e_runner.ipynb #ac7fb213
 def _began_with(store:str|Path|None)->str|None:
     "The training precision a store's spec.json records (None: no store yet)."
@@ -58,10 +106,13 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
     if not isinstance(spec, dict):
         p = Path(spec)
         if not p.is_file(): raise FileNotFoundError(f"No spec file at {p}")
-        spec = yaml.safe_load(p.read_text()) or {}
+        spec = yaml.safe_load(p.read_text())
+        if not spec: raise ValueError(f"The spec file {p} is empty: a spec names at least its tasks (valid fields: {list(DEFAULT_SPEC)})")
+        if not isinstance(spec, dict): raise ValueError(f"The spec file {p} must hold a mapping of fields, not {type(spec).__name__}")
     unknown = set(spec) - set(DEFAULT_SPEC)
     if unknown: raise ValueError(f"Unknown spec fields {sorted(unknown)}; valid fields: {list(DEFAULT_SPEC)}")
     spec = {**DEFAULT_SPEC, **spec}
+    check_spec(spec)
     ft = dict(spec['finetune'] or {})
     if ft.get('precision', 'auto') == 'auto':   # made concrete here, so that it is part of every training unit's identity
         mp = resolve_precision('auto')
@@ -365,6 +416,45 @@ def run_ray(spec:dict|str, # the spec (dict or YAML file)
         bar.close(); ray.shutdown()
     now = statuses(st, units)
     return {k: list(now.values()).count(k) for k in dict.fromkeys(now.values())}
+
+# %% ../nbs/14e_runner.ipynb #31602acd
+EXECUTORS = ('auto', 'local', 'processes', 'ray')
+
+def auto_executor(spec:str|dict, # the sweep's spec
+                  cores:int|None=None, # CPU cores (None: this machine's)
+                  gpu:bool|None=None, # whether a GPU is present (None: ask torch)
+                 )->tuple:
+    "The executor `run` uses by default, and its workers: ('processes', N) on a multi-core CPU with N >= 2 independent chains, else ('local', 1)."
+    import torch
+    spec = load_spec(spec)
+    chains, cores = len(spec['tasks']) * len(spec['seeds']), cores or os.cpu_count() or 1
+    gpu = torch.cuda.is_available() if gpu is None else gpu
+    return ('local', 1) if gpu or cores < 2 or chains < 2 else ('processes', min(cores, chains))
+
+def run(spec:dict|str, # the spec (dict or YAML file)
+        store:str|Path, # the store's folder (created if needed; resumes what is there)
+        executor:str='auto', # 'auto' (see `auto_executor`), 'local', 'processes' or 'ray'
+        workers:int|None=None, # worker processes ('processes'; given alone, it asks for them), or CPUs of a local Ray instance ('ray')
+        address:str|None=None, # a running Ray cluster's address ('ray')
+        gpus_per_job:float=0, # GPUs each job asks for ('ray'; 1: one job per GPU)
+        progress:bool=True, # show a progress bar (local)
+       )->dict:
+    "Run (or resume) every unit of `spec` into `store` with the chosen executor; return how many units end in each status."
+    if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
+    load_spec(spec, store)                                    # a bad spec stops here, before anything runs
+    if executor == 'auto': executor, workers = ('processes', workers) if workers else auto_executor(spec)
+    if executor == 'local': return run_local(spec, store, progress=progress)
+    if executor == 'processes': return run_processes(spec, store, workers or 2)
+    return run_ray(spec, store, workers, gpus_per_job=gpus_per_job, address=address, progress=progress)
+
+def failures(store:str|Path, # the store's folder
+            )->list:
+    "The failed units of the store's spec, with their error, and the units blocked below them."
+    st = Store(store)
+    units = expand(json.loads((st.root/'spec.json').read_text()))
+    now = statuses(st, units)
+    return [dict(id=u.id, kind=u.kind, task=u.params.get('task'), status=now[u.id],
+                 error=(st.manifest(u.id) or {}).get('error', 'a unit it needs failed')) for u in units if now[u.id] in ('failed', 'blocked')]
 
 # %% ../nbs/14e_runner.ipynb #49f92eae
 def status(store:str|Path, # the store's folder

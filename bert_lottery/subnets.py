@@ -145,7 +145,9 @@ def retrain(task:str, # GLUE task
             **kwargs)->dict:
     "Fine-tune the subnetwork `mask` from the pre-trained weights with the full model's recipe and seed."
     mask = Mask.load(mask) if isinstance(mask, (str, Path)) else mask
-    seed = kwargs.pop('seed', None) or mask.meta.get('finetune_seed') or 42
+    seed = kwargs.pop('seed', None)
+    if seed is None: seed = mask.meta.get('finetune_seed')
+    if seed is None: seed = 42
     return finetune(task, mask=mask, compact=isinstance(mask, StructuredMask), seed=seed, **kwargs)
 
 # %% ../nbs/14a_subnets.ipynb #3c4d36d1
