@@ -78,11 +78,11 @@ def omp_cmd(**kwargs):
 # %% ../nbs/15_cli.ipynb #ff65a3da
 @command
 @delegates(transfer)
-def transfer_cmd(mask:str, # a ticket's mask file, found on another task
-                 task:str, # the target GLUE task
+def transfer_cmd(task:str, # the target GLUE task
+                 mask:str, # a ticket's mask file, found on another task
                  **kwargs):
     "Fine-tune a ticket found on one task on another task (Chen et al. 2020); print the scores."
-    res = transfer(mask, task, **kwargs)
+    res = transfer(task, mask, **kwargs)
     print(json.dumps({k: res[k] for k in ('source_task', 'target_task', 'seed', 'main_metric', 'score', 'metrics')}, indent=1))
 
 # %% ../nbs/15_cli.ipynb #f1f22075

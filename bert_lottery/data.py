@@ -16,9 +16,9 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'data_root', 'task_dir', 'Examples',
-           'read_tsv', 'load_glue', 'write_json', 'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task',
-           'LengthGroupedBatches', 'collate', 'model_inputs', 'glue_loader']
+__all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'resolve_data_root', 'task_dir',
+           'Examples', 'read_tsv', 'load_glue', 'write_json', 'seeded_subset', 'cache_dir', 'Encoded', 'encode',
+           'encode_task', 'LengthGroupedBatches', 'collate', 'model_inputs', 'glue_loader']
 
 # %% ../nbs/00_data.ipynb #cac787a2
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ _HOWTO = (f"Pass data_root=... (CLI: --data_root), or set the environment variab
           "glue_data layout (<root>/<TASK>/train.tsv, dev.tsv), e.g. the one download_glue_data.py writes.")
 
 # %% ../nbs/00_data.ipynb #3220aee6
-def data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY_DATA
+def resolve_data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY_DATA
              )->Path|None:
     "The data root from the argument or the environment, or None when neither is set."
     root = root or os.environ.get(DATA_ENV)
@@ -94,10 +94,10 @@ def data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY
 
 # %% ../nbs/00_data.ipynb #d2066819
 def task_dir(task:str|GlueTask, # a GLUE task
-             root:str|Path      # a `glue_data` folder, or a folder holding `glue_data/` or `glue/`
+             data_root:str|Path # a `glue_data` folder, or a folder holding `glue_data/` or `glue/`
             )->Path:
-    "The folder of `task` under `root`; a clear error when it is missing."
-    task, root = get_task(task), Path(root)
+    "The folder of `task` under `data_root`; a clear error when it is missing."
+    task, root = get_task(task), Path(data_root)
     for base in (root, root/'glue_data', root/'glue'):
         if (base/task.name).is_dir(): return base/task.name
     raise FileNotFoundError(f"No folder for {task.name} under {root} (looked in {root/task.name}, "
@@ -172,11 +172,11 @@ def _load_hub(task, split):
 # %% ../nbs/00_data.ipynb #139fd464
 def load_glue(task:str|GlueTask,   # a GLUE task
               split:str='train',   # 'train', 'dev' (MNLI: 'dev_matched', 'dev_mismatched')
-              root:str|Path|None=None # data root; defaults to $BERT_LOTTERY_DATA, then the hub
+              data_root:str|Path|None=None # data root; defaults to $BERT_LOTTERY_DATA, then the hub
              )->Examples:
     "Load one split of a GLUE task from the classic layout, or from the hub when no root is known."
     task = get_task(task); _check_split(task, split)
-    root = data_root(root)
+    root = resolve_data_root(data_root)
     if root is None: return _load_hub(task, split)
     return read_tsv(task, task_dir(task, root)/task.splits[split])
 
@@ -260,14 +260,14 @@ def encode(tokenizer, # a Hugging Face tokenizer
 # %% ../nbs/00_data.ipynb #5f4efdba
 def encode_task(tokenizer, # a Hugging Face tokenizer
                 task:str|GlueTask, # a GLUE task
-                root:str|Path|None=None, # data root; defaults to $BERT_LOTTERY_DATA, then the hub
+                data_root:str|Path|None=None, # data root; defaults to $BERT_LOTTERY_DATA, then the hub
                 max_length:int=128, # truncate longer inputs
                 splits:list|None=None, # splits to encode; default: train and every evaluation split
                 subsets:dict|None=None, # split -> size of a seeded subset (None keeps the whole split)
                )->dict:
     "Encoded splits of `task`, by split name."
     task, subsets = get_task(task), subsets or {}
-    return {s: encode(tokenizer, seeded_subset(load_glue(task, s, root), subsets.get(s)), max_length)
+    return {s: encode(tokenizer, seeded_subset(load_glue(task, s, data_root), subsets.get(s)), max_length)
             for s in splits or ['train', *task.eval_splits]}
 
 # %% ../nbs/00_data.ipynb #111be236

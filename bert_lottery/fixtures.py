@@ -12,7 +12,7 @@ from transformers import (BertConfig, BertModel, BertForSequenceClassification, 
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
-from .data import Encoded, data_root
+from .data import Encoded, resolve_data_root
 
 # %% auto #0
 __all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'real_data_root', 'skip_message']
@@ -92,7 +92,7 @@ def real_data_root(*candidates:str|Path, # folders to try when $BERT_LOTTERY_DAT
                   )->Path|None:
     "The real data root to test against, or None (the caller then skips, saying so)."
     cands = candidates or ('../../shared/data',)
-    return data_root() or next((Path(p).resolve() for p in cands if Path(p).is_dir()), None)
+    return resolve_data_root() or next((Path(p).resolve() for p in cands if Path(p).is_dir()), None)
 
 # %% ../nbs/01_fixtures.ipynb #84b2c9f2
 def skip_message(what:str # what is skipped, e.g. 'the MRPC integration run'

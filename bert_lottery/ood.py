@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import Examples, data_root, encode, get_task, glue_loader
+from .data import Examples, resolve_data_root, encode, get_task, glue_loader
 from .masks import Mask
 from .train import eval_batch_size, predict
 
@@ -21,16 +21,16 @@ __all__ = ['load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_sc
 # %% ../nbs/14g_ood.ipynb #bbbcc3f1
 def _ood_file(root, *parts)->Path:
     "The file under the data root; a clear error when it is missing."
-    r = data_root(root)
+    r = resolve_data_root(root)
     if r is None: raise FileNotFoundError(f"No data root: pass data_root= or set $BERT_LOTTERY_DATA (looking for {'/'.join(parts)})")
     f = Path(r).joinpath(*parts)
     if not f.is_file(): raise FileNotFoundError(f"No file at {f}")
     return f
 
-def load_hans(root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
+def load_hans(data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
              )->tuple:
     "HANS as (`Examples` with labels 0 = entailment, 1 = non-entailment, a DataFrame of heuristic, subcase and template)."
-    df = pd.read_csv(_ood_file(root, 'hans', 'heuristics_evaluation_set.txt'), sep='\t', quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    df = pd.read_csv(_ood_file(data_root, 'hans', 'heuristics_evaluation_set.txt'), sep='\t', quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     missing = {'gold_label', 'sentence1', 'sentence2', 'heuristic', 'subcase'} - set(df.columns)
     if missing: raise ValueError(f"HANS file lacks columns {sorted(missing)}: expected the original 11-column layout")
     bad = set(df.gold_label) - {'entailment', 'non-entailment'}
@@ -38,10 +38,10 @@ def load_hans(root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
     ex = Examples(df.sentence1.tolist(), df.sentence2.tolist(), (df.gold_label == 'non-entailment').to_numpy().astype(np.int64))
     return ex, df[['heuristic', 'subcase', 'template']].reset_index(drop=True)
 
-def load_paws_qqp(root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
+def load_paws_qqp(data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
                  )->Examples:
     "PAWS-QQP as `Examples` (label 1 = paraphrase)."
-    df = pd.read_csv(_ood_file(root, 'paws_qqp', 'paws_qqp.tsv'), sep='\t', quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    df = pd.read_csv(_ood_file(data_root, 'paws_qqp', 'paws_qqp.tsv'), sep='\t', quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     return Examples(df.sentence1.tolist(), df.sentence2.tolist(), df.label.astype(np.int64).to_numpy())
 
 # %% ../nbs/14g_ood.ipynb #3399dde8

@@ -41,12 +41,12 @@ class PruneStep:
         return dict(stage=self.stage, metric=float(self.metric), passed=bool(self.passed), **sizes)
 
 # %% ../nbs/10_records.ipynb #b25972f9
-def save_history(folder:str|Path, # where `history.json` and `history.safetensors` go
+def save_history(output_dir:str|Path, # where `history.json` and `history.safetensors` go
                  steps:list, # `PruneStep`s, in order
                  masks:bool=True, # save every step's mask (False: sizes only, for masks of millions of weights)
                 )->Path:
-    "Write `steps` to `history.json` and `history.safetensors` in `folder`, atomically."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    "Write `steps` to `history.json` and `history.safetensors` in `output_dir`, atomically."
+    folder = Path(output_dir); folder.mkdir(parents=True, exist_ok=True)
     tensors, records = {}, []
     for i, s in enumerate(steps):
         rec = dict(s.summary(), scores=list(s.scores), has_mask=bool(masks and s.mask is not None))
@@ -75,14 +75,14 @@ def load_history(folder:str|Path # a folder written by `save_history`
     return [PruneStep(r['stage'], mask(i, r), r['metric'], r['passed'], part(i, 'scores'), sizes(r)) for i, r in enumerate(records)]
 
 # %% ../nbs/10_records.ipynb #4a555c1a
-def save_run(folder:str|Path, # output folder
+def save_run(output_dir:str|Path, # the output folder
              mask:Mask, # the final mask
              history:list, # its `PruneStep`s
              history_masks:bool=True, # keep every step's mask in the history (see `save_history`)
              **summary, # more JSON-able entries for `summary.json`
             )->dict:
-    "Write the final mask, the history and `summary.json` to `folder`; return the summary."
-    folder = Path(folder)
+    "Write the final mask, the history and `summary.json` to `output_dir`; return the summary."
+    folder = Path(output_dir)
     mask.save(folder/'mask.safetensors')
     save_history(folder, history, history_masks)
     summ = dict(summary, kept=mask.n_kept, size=mask.size, sparsity=mask.sparsity, n_steps=len(history) - 1)

@@ -159,10 +159,10 @@ def omp(task:str='MRPC', # GLUE task the ticket is fine-tuned on
 
 # %% ../nbs/14_tickets.ipynb #c2fb1118
 @delegates(finetune, but=['mask', 'task'])
-def transfer(mask:str, # a ticket's mask file (e.g. the mask.safetensors of an IMP or OMP run on another task)
-             task:str, # the target GLUE task
+def transfer(task:str, # the target GLUE task
+             mask:str|WeightMask, # a ticket (a mask or its file, e.g. the mask.safetensors of an IMP or OMP run on another task)
              **kwargs)->dict:
     "Fine-tune the ticket `mask`, found on some task, on `task`; the result records both tasks."
-    m = WeightMask.load(mask)
+    m = mask if isinstance(mask, WeightMask) else WeightMask.load(mask)
     res = finetune(task, mask=m.replace(source_task=m.meta.get('task'), target_task=get_task(task).name), **kwargs)
     return dict(res, source_task=m.meta.get('task'), target_task=res['task'])

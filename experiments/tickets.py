@@ -72,7 +72,7 @@ def main():
                 for src in a.tasks:
                     if src == t: continue
                     run(tdir/f'transfer_from_{src}_50.json',
-                        lambda: transfer(R/'imp'/f'{src}_s{seed}'/'mask.safetensors', t, seed=seed, save_model=False, **ft_common))
+                        lambda: transfer(t, R/'imp'/f'{src}_s{seed}'/'mask.safetensors', seed=seed, save_model=False, **ft_common))
             elif stage == 'random50':
                 run(tdir/'random_pruning_50.json', lambda: finetune(t, mask=random_mask(load_model(None, t)[1], 0.5, seed), seed=seed,
                                                                     save_model=False, **ft_common))

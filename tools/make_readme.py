@@ -8,6 +8,7 @@ def _output(o, src=''):
     data = o.get('data', {})
     img = re.search(r"Image\(['\"]\.\./([^'\"]+)['\"]", src)
     if 'image/png' in data and img: return f'![{Path(img[1]).stem}]({img[1]})'    # a figure the repo holds: link it
+    if 'image/png' in data: return ''                                                # a figure made on the page: the docs show it
     if 'text/markdown' in data: return ''.join(data['text/markdown'])
     if 'text/plain' in data: return '```\n' + ''.join(data['text/plain']).rstrip() + '\n```'
     if o.get('output_type') == 'stream' and o.get('name') == 'stdout': return '```\n' + ''.join(o['text']).rstrip() + '\n```'
