@@ -11,7 +11,7 @@ from fastcore.script import anno_parser
 
 from .l0 import l0_checkpoint
 from .mprune import mprune_checkpoint
-from .runner import EXECUTORS, failures, report, run, status, summarise
+from .runner import failures, report, run, status, summarise
 from .sprune import sprune_checkpoint
 from .stats import analyse
 from .subnets import evaluate_masked, majority_class, retrain, sample_subnetworks, super_survivors_of
@@ -152,7 +152,6 @@ def run_cmd(spec:str, # the sweep's spec, a YAML file
             output_dir:str=None, # afterwards, write the report (tables and figures) here
            ):
     "Run (or resume) a sweep: fine-tuning, pruning, subnetworks, evaluations and baselines, as one spec describes it; exit 1 if any unit failed."
-    if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     counts = run(spec, store, executor, workers, address, gpus_per_job)
     print(json.dumps(counts, indent=1))
     if output_dir:

@@ -322,9 +322,11 @@ def effective_size(runs:list, # dicts with 'sparsity' (the target, a fraction), 
     for r in runs: by.setdefault(r.get('seed', 0) if rule == 'original' else 'mean', {}).setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
     passes = (lambda m: m > full - tolerance) if rule == 'original' else (lambda m: m >= full - tolerance)
     per = {}
-    for key, grid in sorted(by.items(), key=lambda kv: str(kv[0])):
+    for key, grid in sorted(by.items()):
         ok = [s for s, v in grid.items() if passes(float(np.mean(v)))]
         per[key] = round(100 * (1 - (max(ok) if ok else 0.)), 2)
-    means = {s: float(np.mean([r['score'] for r in runs if round(float(r['sparsity']), 6) == s])) for s in sorted({round(float(r['sparsity']), 6) for r in runs})}
+    pooled = {}
+    for r in runs: pooled.setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
+    means = {s: float(np.mean(v)) for s, v in sorted(pooled.items())}
     return dict(effective_size=round(float(np.mean(list(per.values()))), 2), per_seed=per if rule == 'original' else None,
                 mean_by_sparsity=means, full=full, tolerance=tolerance, rule=rule)

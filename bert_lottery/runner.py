@@ -18,10 +18,10 @@ from tqdm.auto import tqdm
 from .data import GLUE_TASKS, get_task, write_json
 from .l0 import l0_checkpoint
 from .masks import Mask, StructuredMask
-from .models import load_checkpoint, load_model
+from .models import load_model
 from .mprune import check_mprune_args, component_density, mprune_checkpoint, plot_density
 from .sprune import check_sprune_args, sprune_checkpoint
-from .subnets import BAD_RULES, evaluate_masked, majority_class, retrain, sample_bad, sample_random
+from .subnets import BAD_RULES, _finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
 from .train import check_hparams, finetune, resolve_precision
 
 # %% auto #0
@@ -53,8 +53,14 @@ OPTIONS_OF = dict(finetune=finetune, sprune=sprune_checkpoint, mprune=mprune_che
 _SET_BY_RUNNER = dict(finetune={'task', 'model', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress', 'first_epoch'},
                       sprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'}, mprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'},
                       l0={'checkpoint', 'task', 'output_dir', 'data_root', 'progress', 'target', 'seed'})
+_RANGE_CHECKS = dict(finetune=check_hparams, sprune=check_sprune_args, mprune=check_mprune_args)   # each block's own value checks
 
 def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def _is_task(t):
+    "True when `get_task` knows `t`."
+    try: get_task(t); return True
+    except (ValueError, TypeError): return False
 
 def _check_list(spec, field, ok, valid):
     v = spec[field]
@@ -65,11 +71,10 @@ def _check_list(spec, field, ok, valid):
 def check_spec(spec:dict # a spec with every field (`DEFAULT_SPEC` filled in)
               ):
     "Raise a `ValueError` naming the first invalid field or option of `spec`, and what would be valid."
-    for f in ('name',):
-        if not isinstance(spec[f], str) or not spec[f]: raise ValueError(f"spec field {f!r} must be a non-empty string, not {spec[f]!r}")
+    if not isinstance(spec['name'], str) or not spec['name']: raise ValueError(f"spec field 'name' must be a non-empty string, not {spec['name']!r}")
     for f in ('model', 'data_root'):
         if spec[f] is not None and not isinstance(spec[f], str): raise ValueError(f"spec field {f!r} must be a path or hub name (or null), not {spec[f]!r}")
-    _check_list(spec, 'tasks', lambda t: isinstance(t, str) and any(t.lower().replace('-', '') == k.lower().replace('-', '') for k in GLUE_TASKS), list(GLUE_TASKS))
+    _check_list(spec, 'tasks', _is_task, list(GLUE_TASKS))
     _check_list(spec, 'seeds', _is_int, 'integers')
     for f, valid in CHOICES.items(): _check_list(spec, f, lambda x: x in valid, list(valid))
     if spec['bad_rule'] not in BAD_RULES: raise ValueError(f"spec field 'bad_rule' is {spec['bad_rule']!r}; valid values: {list(BAD_RULES)}")
@@ -83,9 +88,8 @@ def check_spec(spec:dict # a spec with every field (`DEFAULT_SPEC` filled in)
         for k, v in opts.items():
             if k in ('train_subset', 'dev_subset', 'ood_subset', 'max_length', 'steps', 'batch_size') and v is not None and not (_is_int(v) and v > 0):
                 raise ValueError(f"spec option {block}.{k}={v!r} is invalid: it must be a positive integer")
-        checks = dict(finetune=check_hparams, sprune=check_sprune_args, mprune=check_mprune_args)
         try:
-            if block in checks: checks[block](**{k: v for k, v in opts.items() if k != 'precision'})
+            if block in _RANGE_CHECKS: _RANGE_CHECKS[block](**{k: v for k, v in opts.items() if k != 'precision'})
         except (ValueError, TypeError) as e: raise ValueError(f"spec field {block!r}: {e}") from None
         if block == 'finetune' and opts.get('precision', 'auto') not in ('auto', 'bf16', 'fp32'):
             raise ValueError(f"spec option finetune.precision={opts['precision']!r} is invalid; valid values: ['auto', 'bf16', 'fp32']")
@@ -223,7 +227,7 @@ def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool
         (sprune_checkpoint if k == 'sprune' else mprune_checkpoint)(ckpt, p.pop('task'), str(out), data_root=data_root, progress=progress, **p)
     elif k == 'sample' and p.get('bad_rule') == 'magnitude':
         good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
-        sample_bad(good, p['seed'], 'magnitude', dict(load_checkpoint(ckpt)[1].named_parameters())).save(out/'bad.safetensors')
+        sample_bad(good, p['seed'], 'magnitude', _finetuned_weights(ckpt)).save(out/'bad.safetensors')
     elif k == 'sample':
         good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
         sample_random(good, p['seed']).save(out/'random.safetensors'); sample_bad(good, p['seed'], 'complement').save(out/'bad.safetensors')

@@ -16,7 +16,7 @@ from .data import encode, get_task, load_glue, seeded_subset
 from .masks import GateMask, Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score
 from .models import load_checkpoint
-from .select import complement, flatten_groups, random_keep, top_up, unflatten_groups
+from .select import complement, flatten_groups, lowest, random_keep, top_up, unflatten_groups
 from .train import evaluate, finetune
 
 # %% auto #0
@@ -56,7 +56,7 @@ def magnitude_bad(good:WeightMask, # the good weight mask
     if missing: raise ValueError(f"the fine-tuned weights lack {len(missing)} of the mask's tensors, e.g. {missing[0]!r}")
     mags, shapes = flatten_groups({n: weights[n].detach().abs().float().cpu() for n in good.groups})
     keep = torch.zeros(mags.numel(), dtype=torch.bool)
-    keep[torch.argsort(mags, stable=True)[:good.n_kept]] = True
+    keep[lowest(mags, torch.ones_like(keep), good.n_kept)] = True
     return unflatten_groups(keep, shapes)
 
 
