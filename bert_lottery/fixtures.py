@@ -4,18 +4,21 @@
 
 # %% ../nbs/01_fixtures.ipynb #cc7507c5
 from __future__ import annotations
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import (BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
+from transformers import (AutoTokenizer, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
-from .data import Encoded, resolve_data_root
+from .data import GLUE_TASKS, Encoded, get_task, resolve_data_root
+from .models import default_model
 
 # %% auto #0
-__all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'real_data_root', 'skip_message']
+__all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'real_data_root', 'skip_message',
+           'toy_glue_root', 'tiny_checkpoint']
 
 # %% ../nbs/01_fixtures.ipynb #a17b8a4e
 FAMILIES = dict(
@@ -99,3 +102,46 @@ def skip_message(what:str # what is skipped, e.g. 'the MRPC integration run'
                 )->str:
     "The message a cell prints when it skips for want of real data."
     return f"Skipping {what}: set BERT_LOTTERY_DATA to the data root (the folder that holds glue/, hans/, ...)."
+
+# %% ../nbs/01_fixtures.ipynb #ad593dde
+_WORDS = 'the a cat dog man woman car tree house river runs sees eats likes big small red old new quickly'.split()
+
+def _toy_pair(g, label, n_labels):
+    "Two sentences: for classes, sharing their first word iff `label` is 0; for a score, sharing label/5 of the words."
+    a = g.choice(_WORDS, size=g.integers(4, 10)).tolist()
+    if n_labels == 1: return ' '.join(a), ' '.join(a[:round(len(a) * label / 5)] + ['river', 'runs'])
+    return ' '.join(a), ' '.join(a[:1] * (label == 0) + g.choice(_WORDS, size=g.integers(3, 8)).tolist())
+
+def toy_glue_root(path:str|Path, # the folder to write (created); it becomes a data root holding `glue/`
+                  tasks:list|None=None, # GLUE task names (default: all of `GLUE_TASKS`)
+                  n_train:int=64, # training examples per task
+                  n_dev:int=48, # examples per evaluation split
+                  seed:int=0, # seeds the sentences and labels
+                 )->Path:
+    "Write a tiny GLUE folder in the `glue_data` layout, with learnable synthetic labels; returns the data root."
+    g, root = np.random.default_rng(seed), Path(path)
+    for task in map(get_task, tasks or list(GLUE_TASKS)):
+        d = root/'glue'/task.name; d.mkdir(parents=True, exist_ok=True)
+        for split, fname in task.splits.items():
+            rows = []
+            for _ in range(n_train if split == 'train' else n_dev):
+                y = round(float(g.uniform(0, 5)), 3) if task.is_regression else int(g.integers(task.num_labels))
+                a, b = _toy_pair(g, y, task.num_labels)
+                if len(task.text_cols) == 1: a = ('good ' if y == 1 else '') + a
+                label = y if task.is_regression else task.labels[y]
+                vals = {task.text_cols[0]: a, task.label_col: label, **({task.text_cols[1]: b} if len(task.text_cols) > 1 else {})}
+                if task.header: rows.append([str(vals[c]) for c in vals])
+                else: rows.append(['toy', str(label), '', a])      # CoLA: source, label, author mark, sentence
+            header = [[str(c) for c in vals]] if task.header else []
+            (d/fname).write_text('\n'.join('\t'.join(r) for r in header + rows) + '\n', encoding='utf-8')
+    return root
+
+# %% ../nbs/01_fixtures.ipynb #6f9103d1
+def tiny_checkpoint(path:str|Path|None=None, # the folder to write (default: a new temporary folder)
+                    **kwargs, # passed to `tiny_model`, e.g. `n_layers=3`
+                   )->str:
+    "A folder holding a tiny random BERT and the default model's tokenizer."
+    tok = AutoTokenizer.from_pretrained(default_model())
+    path = Path(path or tempfile.mkdtemp())/'tiny'
+    tiny_model(vocab_size=len(tok), **kwargs).save_pretrained(path); tok.save_pretrained(path)
+    return str(path)
