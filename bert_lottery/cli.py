@@ -11,7 +11,8 @@ from fastcore.script import anno_parser
 
 from .l0 import l0_checkpoint
 from .mprune import mprune_checkpoint
-from .runner import failures, report, run, status, summarise
+from .report import report, summarise
+from .store import failures, run, status
 from .sprune import sprune_checkpoint
 from .stats import analyse
 from .subnets import evaluate_masked, majority_class, retrain, sample_subnetworks, super_survivors_of
@@ -145,7 +146,7 @@ def analyse_cmd(source:str, # an original-layout mask folder (with heads_mlps/),
 # %% ../nbs/25_cli.ipynb #033c6eb7
 def run_cmd(spec:str, # the sweep's spec, a YAML file
             store:str, # the store's folder (created if needed; resumes what is there)
-            executor:str='auto', # 'auto' (see `runner.auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
+            executor:str='auto', # 'auto' (see `store.auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
             workers:int=None, # worker processes (processes), or CPUs of a local Ray instance (ray)
             address:str=None, # a running Ray cluster's address (ray)
             gpus_per_job:float=0, # GPUs each job asks for (ray; 1: one job per GPU)
@@ -203,7 +204,7 @@ COMMANDS = {'finetune': finetune_cmd, 'sprune': sprune_cmd, 'mprune': mprune_cmd
 # %% ../nbs/25_cli.ipynb #aa0c0d46
 def _usage()->str:
     "The list of verbs, each with the first line of its docstring."
-    lines = [f"  {name:<10}{f.__doc__.splitlines()[0]}" for name, f in COMMANDS.items()]
+    lines = [f"  {name:<17}{f.__doc__.splitlines()[0]}" for name, f in COMMANDS.items()]
     return "usage: bert_lottery VERB [options]    (bert_lottery VERB --help for a verb's options)\n\nverbs:\n" + '\n'.join(lines)
 
 # %% ../nbs/25_cli.ipynb #003e423b

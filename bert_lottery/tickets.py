@@ -94,7 +94,7 @@ def imp_loop(model, # a model with pre-trained weights and a seeded classifier
     return final, history
 
 # %% ../nbs/15_tickets.ipynb #9ba8e810
-@delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask', 'epochs', 'decay_epochs', 'seed'])
+@delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask', 'epochs', 'decay_epochs', 'seed', 'first_epoch'])   # each round sets its own first epoch
 def imp(task:str='MRPC', # GLUE task
         output_dir:str|None=None, # where mask.safetensors (the final mask), round_<k>.safetensors, history and summary go
         model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2

@@ -23,7 +23,8 @@ from bert_lottery.masks import StructuredMask
 from bert_lottery.metrics import score
 from bert_lottery.models import load_checkpoint
 from bert_lottery.ood import evaluate_ood
-from bert_lottery.runner import Store, expand, load_spec, run_job
+from bert_lottery.spec import expand, load_spec
+from bert_lottery.store import Store, run_job
 from bert_lottery.sprune import normalize_head_scores, normalize_mlp_scores, prune_step
 from bert_lottery.train import evaluate
 

@@ -13,7 +13,9 @@ Checkpoints stay in the store's heavy/ folder (git-ignored); a new machine remak
 import argparse, json, time
 from pathlib import Path
 from bert_lottery.data import write_json
-from bert_lottery.runner import Store, expand, jobs, load_spec, report, run_job, statuses
+from bert_lottery.report import report
+from bert_lottery.spec import expand, load_spec
+from bert_lottery.store import Store, jobs, run_job, statuses
 
 SPEC, OUT = Path('specs/sweep.yaml'), Path('results/sweep')
 STORE = OUT/'store'
