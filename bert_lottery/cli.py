@@ -151,9 +151,11 @@ def run_cmd(spec:str, # the sweep's spec, a YAML file
             address:str=None, # a running Ray cluster's address (ray)
             gpus_per_job:float=0, # GPUs each job asks for (ray; 1: one job per GPU)
             output_dir:str=None, # afterwards, write the report (tables and figures) here
+            order:str='spec', # the jobs' order (local): 'spec', or 'seed' for whole task x seed cells first
+            budget_minutes:float=None, # start no new job after this many minutes (local); run again to go on
            ):
     "Run (or resume) a sweep: fine-tuning, pruning, subnetworks, evaluations and baselines, as one spec describes it; exit 1 if any unit failed."
-    counts = run(spec, store, executor, workers, address, gpus_per_job)
+    counts = run(spec, store, executor, workers, address, gpus_per_job, order=order, budget_minutes=budget_minutes)
     print(json.dumps(counts, indent=1))
     if output_dir:
         files = report(store, output_dir)

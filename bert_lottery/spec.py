@@ -114,8 +114,8 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
         began = _began_with(store) or here
         if began == 'bf16' and here != 'bf16':
             raise RuntimeError(f"The store {store} trains under bf16 (its spec.json says so: the machine it began on computes bf16 natively), "
-                               "but this machine has no native bf16 (`train.bf16_native()` is False), where bf16 autocast is emulated: a "
-                               "training step took 23x as long as in fp32 on a 2-core AVX2 CPU (bench/precision_step.py). Resume on a machine with AVX512-BF16, AMX or "
+                               "but this machine has no native bf16 (`train.bf16_native()` is False), where bf16 autocast is emulated and "
+                               "many times slower than fp32 (the speed page measures it). Resume on a machine with AVX512-BF16, AMX or "
                                "a bf16 GPU; or set `finetune: {precision: bf16}` in the spec to run it here anyway; or `precision: fp32` to train "
                                "fp32 units instead (new identities: the bf16 units stay in the store but leave its spec and report).")
         ft['precision'] = began

@@ -59,6 +59,21 @@ def prune_step(mask:StructuredMask, # the current mask
     "A new mask without the `n_heads` least important surviving heads and `n_mlps` least important MLPs."
     return mask.replace(head=drop_lowest(mask.head, head_scores, n_heads), mlp=drop_lowest(mask.mlp, mlp_scores, n_mlps))
 
+# %% ../nbs/13_sprune.ipynb #3669c98c
+def _to_target(mask, probe, history, stage, target, bar, mode, step):
+    "`sprune_loop` with a target: the first stage's steps, past any threshold, while heads and MLPs are left to take."
+    if not 0 < target < 1: raise ValueError(f"target={target} is invalid: it must lie in (0, 1) (a share of heads and MLPs)")
+    name, nh, nm = stage
+    hs, ms = history[0].scores['head'], history[0].scores['mlp']
+    while mask.sparsity < target and (not nh or mask.n_heads > nh) and (not nm or mask.n_mlps > nm):
+        mask = prune_step(mask, hs, ms, nh, nm)
+        metric, hs, ms = probe(mask)
+        history.append(PruneStep(name, mask, metric, True, dict(head=hs, mlp=ms)))
+        bar.update(); bar.set_postfix(stage=name, heads=mask.n_heads, mlps=mask.n_mlps, metric=f'{metric:.4f}')
+    bar.close()
+    best = min(history, key=lambda h: abs(h.mask.sparsity - target))
+    return best.mask.replace(base_metric=float(history[0].metric), metric=float(best.metric), mode=mode, step=step, target=target), history
+
 # %% ../nbs/13_sprune.ipynb #56c72be5
 def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
                 probe, # mask -> (metric, head scores [layers, heads], MLP scores [layers]), all from one pass under the mask
@@ -66,6 +81,7 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
                 threshold:float=0.9, # keep pruning while the metric is at least this fraction of the full model's
                 step:float=0.1, # fraction of all heads pruned per step (half of it in the heads-only stage of heads+mlps)
                 rescore:bool=False, # re-score the kept mask when a stage ends on a failed step (the original does not)
+                target:float|None=None, # instead of the threshold: prune (first stage only) until this share of heads and MLPs is gone; return the mask nearest it
                 progress:bool=True, # show a progress bar
                )->tuple:
     "Iterative s-pruning; returns the last passing mask and the `PruneStep` of every evaluated mask."
@@ -74,6 +90,7 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
     base, hs, ms = probe(mask)
     history, floor = [PruneStep('full', mask, base, True, dict(head=hs, mlp=ms))], threshold * base
     bar = tqdm(desc=f's-pruning ({mode})', disable=not progress)
+    if target is not None: return _to_target(mask, probe, history, sprune_stages(mode, dims[0] * dims[1], step)[0], target, bar, mode, step)
     for stage, nh, nm in sprune_stages(mode, dims[0] * dims[1], step):
         while (not nh or mask.n_heads) and (not nm or mask.n_mlps):
             cand = prune_step(mask, hs, ms, nh, nm)

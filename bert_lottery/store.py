@@ -133,7 +133,8 @@ def run_unit(store:Store, # the store
     finally: lock.release()
 
 # %% ../nbs/23_store.ipynb #f33fb286
-def jobs(units:list # from `expand`
+def jobs(units:list, # from `expand`
+         order:str='spec', # 'spec': the spec's order (task, then seed); 'seed': seed outermost, so that an interrupted sweep has whole task x seed cells
         )->list:
     "Lists of units that run together, in an order that respects their dependencies."
     groups, out = {}, []
@@ -142,6 +143,10 @@ def jobs(units:list # from `expand`
             if u.group not in groups: groups[u.group] = []; out.append(groups[u.group])
             groups[u.group].append(u)
         else: out.append([u])
+    if order not in ('spec', 'seed'): raise ValueError(f"order must be 'spec' or 'seed', not {order!r}")
+    if order == 'seed':    # stable: the spec's order within a seed; jobs without a seed (the majority class) first
+        rank = {s: i for i, s in enumerate(dict.fromkeys(u.params['seed'] for u in units if 'seed' in u.params))}
+        out = sorted(out, key=lambda j: rank.get(j[0].params.get('seed'), -1))
     return out
 
 # %% ../nbs/23_store.ipynb #92fa6cbc
@@ -182,6 +187,8 @@ def run_local(spec:dict|str, # the spec (dict or YAML file)
               store:str|Path, # the store's folder
               progress:bool=True, # show a progress bar
               poll:float=2.0, # seconds to wait while other runners hold units this one needs
+              order:str='spec', # the jobs' order (see `jobs`): 'spec' or 'seed'
+              budget_minutes:float|None=None, # start no new job after this many minutes (None: run to the end); what is left stays pending
              )->dict:
     "Run every unit of `spec` that is not done, in this process; return how many units end in each status."
     spec, st = open_store(spec, store)
@@ -190,12 +197,14 @@ def run_local(spec:dict|str, # the spec (dict or YAML file)
     def tick(u, s):
         if s is None: bar.set_postfix_str(f"{u.kind} {u.params.get('task', '')} {u.params.get('subnetwork', '')}".strip())
         else: bar.n = list(statuses(st, units).values()).count('done'); bar.refresh()
+    t0, out_of_time = time.time(), lambda: budget_minutes is not None and time.time() - t0 > 60 * budget_minutes
     while True:
-        for job in jobs(units):
+        for job in jobs(units, order):
+            if out_of_time(): break
             if any(st.status(u.id) != 'done' for u in job): run_job(st, job, spec['data_root'], progress, tick)
         now = statuses(st, units)
         bar.n = list(now.values()).count('done'); bar.refresh()
-        if all(v in ('done', 'failed', 'blocked') for v in now.values()): break
+        if all(v in ('done', 'failed', 'blocked') for v in now.values()) or out_of_time(): break
         if any(v == 'running' for v in now.values()): time.sleep(poll)
     bar.close()
     return {k: list(now.values()).count(k) for k in dict.fromkeys(now.values())}
@@ -294,12 +303,14 @@ def run(spec:dict|str, # the spec (dict or YAML file)
         address:str|None=None, # a running Ray cluster's address ('ray')
         gpus_per_job:float=0, # GPUs each job asks for ('ray'; 1: one job per GPU)
         progress:bool=True, # show a progress bar (local)
+        order:str='spec', # the jobs' order ('local'; see `jobs`): 'spec', or 'seed' for whole task x seed cells first
+        budget_minutes:float|None=None, # start no new job after this many minutes ('local'); the rest stays pending for the next run
        )->dict:
     "Run (or resume) every unit of `spec` into `store` with the chosen executor; return how many units end in each status."
     if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     load_spec(spec, store)                                    # a bad spec stops here, before anything runs
     if executor == 'auto': executor, workers = ('processes', workers) if workers else auto_executor(spec)
-    if executor == 'local': return run_local(spec, store, progress=progress)
+    if executor == 'local': return run_local(spec, store, progress=progress, order=order, budget_minutes=budget_minutes)
     if executor == 'processes': return run_processes(spec, store, workers or 2)
     return run_ray(spec, store, workers, gpus_per_job=gpus_per_job, address=address, progress=progress)
 
