@@ -20,9 +20,9 @@ from .tickets import imp, omp, transfer
 from .train import finetune
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command', 'finetune_cmd', 'sprune_cmd', 'mprune_cmd', 'imp_cmd', 'omp_cmd', 'transfer_cmd', 'sample_cmd',
-           'evaluate_masked_cmd', 'retrain_cmd', 'super_survivors_cmd', 'majority_cmd', 'analyse_cmd', 'run_cmd',
-           'l0_cmd', 'status_cmd', 'report_cmd', 'main', 'cli']
+__all__ = ['COMMANDS', 'command', 'verb', 'main', 'cli', 'finetune_cmd', 'sprune_cmd', 'mprune_cmd', 'sample_cmd',
+           'evaluate_masked_cmd', 'retrain_cmd', 'imp_cmd', 'omp_cmd', 'transfer_cmd', 'super_survivors_cmd',
+           'majority_cmd', 'analyse_cmd', 'l0_cmd', 'run_cmd', 'status_cmd', 'report_cmd']
 
 # %% ../nbs/25_cli.ipynb #ded8830c
 def command(f):
@@ -32,176 +32,14 @@ def command(f):
     f.__annotations__ = {k: eval(v, ns) if isinstance(v, str) else v for k, v in f.__annotations__.items() if k in own}
     return f
 
-# %% ../nbs/25_cli.ipynb #7950c3e4
-@command
-@delegates(finetune)
-def finetune_cmd(**kwargs):
-    "Fine-tune and evaluate a BERT-family model on one GLUE task, then print the dev metrics."
-    res = finetune(**kwargs)
-    print(json.dumps({k: res[k] for k in ('task', 'seed', 'n_train', 'train_seconds', 'main_metric', 'score', 'metrics')}, indent=1))
+# %% ../nbs/25_cli.ipynb #26da0226
+COMMANDS = {}   # verb -> function, in the order the verbs are listed
 
-# %% ../nbs/25_cli.ipynb #7aa5fd2a
-@command
-@delegates(sprune_checkpoint)
-def sprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
-               task:str, # its GLUE task
-               output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json are written
-               **kwargs):
-    "Structured pruning (s-pruning) of heads and MLPs of a fine-tuned model, as Prasanna et al. 2020; print the summary."
-    print(json.dumps(sprune_checkpoint(checkpoint, task, output_dir, **kwargs), indent=1))
-
-# %% ../nbs/25_cli.ipynb #16d03bf5
-@command
-@delegates(mprune_checkpoint)
-def mprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
-               task:str, # its GLUE task
-               output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json are written
-               **kwargs):
-    "Global magnitude pruning (m-pruning) of a fine-tuned model without retraining, as Prasanna et al. 2020; print the summary."
-    summ = mprune_checkpoint(checkpoint, task, output_dir, **kwargs)
-    print(json.dumps({k: v for k, v in summ.items() if not k.endswith('_density')}, indent=1))
-
-# %% ../nbs/25_cli.ipynb #3f11f3e0
-@command
-@delegates(imp)
-def imp_cmd(**kwargs):
-    "Iterative magnitude pruning with rewinding (IMP), as Chen et al. 2020: every round's mask is saved; print the summary."
-    print(json.dumps(imp(**kwargs), indent=1))
-
-# %% ../nbs/25_cli.ipynb #17ff04cd
-@command
-@delegates(omp)
-def omp_cmd(**kwargs):
-    "One-shot magnitude pruning (OMP) of pre-trained or fine-tuned weights, then fine-tuning of the ticket; print the scores."
-    res = omp(**kwargs)
-    print(json.dumps({k: res[k] for k in ('task', 'seed', 'mask', 'main_metric', 'score', 'metrics')}, indent=1))
-
-# %% ../nbs/25_cli.ipynb #ff65a3da
-@command
-@delegates(transfer)
-def transfer_cmd(task:str, # the target GLUE task
-                 mask:str, # a ticket's mask file, found on another task
-                 **kwargs):
-    "Fine-tune a ticket found on one task on another task (Chen et al. 2020); print the scores."
-    res = transfer(task, mask, **kwargs)
-    print(json.dumps({k: res[k] for k in ('source_task', 'target_task', 'seed', 'main_metric', 'score', 'metrics')}, indent=1))
-
-# %% ../nbs/25_cli.ipynb #f1f22075
-@command
-@delegates(sample_subnetworks)
-def sample_cmd(mask:str, # the good mask file (from sprune or mprune)
-               output_dir:str, # where random.safetensors and bad.safetensors are written
-               **kwargs):
-    "Draw the random and bad subnetworks of a good mask, exactly its size and seeded (Prasanna et al. 2020)."
-    print(json.dumps(sample_subnetworks(mask, output_dir, **kwargs), indent=1))
-
-# %% ../nbs/25_cli.ipynb #b8f82c73
-@command
-@delegates(evaluate_masked)
-def evaluate_masked_cmd(checkpoint:str, # fine-tuned checkpoint folder
-                        task:str, # its GLUE task
-                        mask:str, # the subnetwork's mask file
-                        **kwargs):
-    "Evaluate a fine-tuned model with a mask applied (a 'pruned' subnetwork); print the dev metrics."
-    res = evaluate_masked(checkpoint, task, mask, **kwargs)
-    print(json.dumps({k: res[k] for k in ('task', 'main_metric', 'score', 'metrics', 'seconds')}, indent=1))
-
-# %% ../nbs/25_cli.ipynb #81f295a0
-@command
-@delegates(retrain)
-def retrain_cmd(task:str, # GLUE task
-                mask:str, # the subnetwork's mask file
-                **kwargs):
-    "Fine-tune a subnetwork from the pre-trained weights with its mask fixed (a 'retrained' subnetwork); print the scores."
-    res = retrain(task, mask, **kwargs)
-    print(json.dumps({k: res[k] for k in ('task', 'seed', 'compact', 'main_metric', 'score', 'metrics', 'train_seconds')}, indent=1))
-
-# %% ../nbs/25_cli.ipynb #daa5b185
-def super_survivors_cmd(output_dir:str, # where super.safetensors, super_bad.safetensors and super_random_s<seed>.safetensors go
-                        masks:str, # a glob of structured mask files, one per seed, e.g. 'results/sprune/MRPC_s*/mask.safetensors'
-                        seed:int=0, # seeds the super-bad draw
-                       ):
-    "The super-survivors of a task across seeds, with same-size super-bad and super-random sets (Prasanna et al., App. E)."
-    files = sorted(glob.glob(masks))
-    if not files: raise FileNotFoundError(f"No mask files match {masks!r}")
-    print(json.dumps(super_survivors_of(files, output_dir, seed), indent=1))
-
-# %% ../nbs/25_cli.ipynb #5fc7d25a
-def majority_cmd(task:str, # a GLUE classification task
-                 data_root:str=None, # GLUE data root (default: $BERT_LOTTERY_DATA, then the hub)
-                ):
-    "The majority-class baseline: dev metrics of always predicting the most frequent training label."
-    print(json.dumps(majority_class(task, data_root), indent=1))
-
-# %% ../nbs/25_cli.ipynb #9a2f5b10
-@command
-@delegates(analyse)
-def analyse_cmd(source:str, # an original-layout mask folder (with heads_mlps/), a runner's store, or a glob of mask files in quotes
-                output_dir:str, # where the tables (CSV, markdown) and figures (PNG) go
-                **kwargs):
-    "Stability (Fleiss' kappa, Cochran's Q), task overlaps and survival heatmaps of a set of s-pruning masks."
-    files = analyse(source, output_dir, **kwargs)
-    print(json.dumps(dict(output_dir=str(output_dir), files=len(files)), indent=1))
-
-# %% ../nbs/25_cli.ipynb #033c6eb7
-def run_cmd(spec:str, # the sweep's spec, a YAML file
-            store:str, # the store's folder (created if needed; resumes what is there)
-            executor:str='auto', # 'auto' (see `store.auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
-            workers:int=None, # worker processes (processes), or CPUs of a local Ray instance (ray)
-            address:str=None, # a running Ray cluster's address (ray)
-            gpus_per_job:float=0, # GPUs each job asks for (ray; 1: one job per GPU)
-            output_dir:str=None, # afterwards, write the report (tables and figures) here
-            order:str='spec', # the jobs' order (local): 'spec', or 'seed' for whole task x seed cells first
-            budget_minutes:float=None, # start no new job after this many minutes (local); run again to go on
-           ):
-    "Run (or resume) a sweep: fine-tuning, pruning, subnetworks, evaluations and baselines, as one spec describes it; exit 1 if any unit failed."
-    counts = run(spec, store, executor, workers, address, gpus_per_job, order=order, budget_minutes=budget_minutes)
-    print(json.dumps(counts, indent=1))
-    if output_dir:
-        files = report(store, output_dir)
-        print(summarise(store).to_markdown(index=False)); print(f"{len(files)} files in {output_dir}")
-    bad = failures(store)
-    for f in bad: print(f"{f['status']}: {f['kind']} {f['task'] or ''} ({f['id']}): {f['error']}", file=sys.stderr)
-    if bad: print(f"bert_lottery run: {len(bad)} unit(s) failed or blocked", file=sys.stderr); return 1
-    return 0
-
-# %% ../nbs/25_cli.ipynb #6755e852
-@command
-@delegates(l0_checkpoint, but=['eval_splits', 'ood'])
-def l0_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
-           task:str, # its GLUE task (classification)
-           output_dir:str, # where mask.safetensors, history.json and summary.json are written
-           eval_splits:str=None, # comma-separated splits to evaluate on (default: the dev splits other than --train_split)
-           ood:str=None, # comma-separated out-of-domain sets: hans, paws_qqp
-           **kwargs):
-    "Hard-concrete (L0) pruning of heads and MLPs with mean ablation, as the Heuristic Core; evaluate in and out of domain; print the summary."
-    split = lambda v: [x.strip() for x in v.split(',') if x.strip()] if v else None
-    summ = l0_checkpoint(checkpoint, task, output_dir, eval_splits=split(eval_splits), ood=split(ood), **kwargs)
-    print(json.dumps({k: v for k, v in summ.items() if k not in ('ood_full', 'ood_pruned')}, indent=1))
-    for d in summ['ood_full']:
-        print(f"{d}: full {summ['ood_full'][d]['accuracy']:.4f}, pruned {summ['ood_pruned'][d]['accuracy']:.4f}")
-
-# %% ../nbs/25_cli.ipynb #08dac66f
-def status_cmd(store:str, # the store's folder
-               workers:int=1, # workers, for the estimate of the time left
-              ):
-    "Where a sweep stands: units by kind and status, what runs where, and the time left."
-    s = status(store, workers)
-    print(s['counts'].to_string()); print(json.dumps(dict(running=s['running'], eta_minutes=round(s['eta_seconds'] / 60, 1)), indent=1))
-
-# %% ../nbs/25_cli.ipynb #8e2e5c4d
-def report_cmd(store:str, # the store's folder
-               output_dir:str, # where the tables (results, summary, survivors, wall times) and figures (scores, mask heatmaps) go
-              ):
-    "Mean ± std over seeds of every score of a sweep, beside the paper's BERT-base numbers, as CSV and markdown, with figures."
-    files = report(store, output_dir)
-    print(summarise(store).to_markdown(index=False)); print(f"{len(files)} files in {output_dir}")
-
-# %% ../nbs/25_cli.ipynb #eb11c44b
-COMMANDS = {'finetune': finetune_cmd, 'sprune': sprune_cmd, 'mprune': mprune_cmd, 'imp': imp_cmd, 'omp': omp_cmd,
-            'transfer': transfer_cmd, 'sample': sample_cmd, 'evaluate-masked': evaluate_masked_cmd, 'retrain': retrain_cmd,
-            'super-survivors': super_survivors_cmd, 'majority': majority_cmd, 'analyse': analyse_cmd, 'l0': l0_cmd,
-            'run': run_cmd, 'status': status_cmd, 'report': report_cmd}
+def verb(name:str # the verb, as typed after `bert_lottery`
+        ):
+    "Register the decorated function as the verb `name`."
+    def register(f): COMMANDS[name] = f; return f
+    return register
 
 # %% ../nbs/25_cli.ipynb #aa0c0d46
 def _usage()->str:
@@ -229,3 +67,184 @@ def main(argv:list|None=None # the arguments after `bert_lottery`; default: sys.
 def cli():
     "The `bert_lottery` console script."
     sys.exit(main())
+
+# %% ../nbs/25_cli.ipynb #7950c3e4
+@verb('finetune')
+@command
+@delegates(finetune)
+def finetune_cmd(**kwargs):
+    "Fine-tune and evaluate a BERT-family model on one GLUE task, then print the dev metrics."
+    res = finetune(**kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'seed', 'n_train', 'train_seconds', 'main_metric', 'score', 'metrics')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #7aa5fd2a
+@verb('sprune')
+@command
+@delegates(sprune_checkpoint)
+def sprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
+               task:str, # its GLUE task
+               output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json are written
+               **kwargs):
+    "Structured pruning (s-pruning) of heads and MLPs of a fine-tuned model, as Prasanna et al. 2020; print the summary."
+    print(json.dumps(sprune_checkpoint(checkpoint, task, output_dir, **kwargs), indent=1))
+
+# %% ../nbs/25_cli.ipynb #16d03bf5
+@verb('mprune')
+@command
+@delegates(mprune_checkpoint)
+def mprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
+               task:str, # its GLUE task
+               output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json are written
+               **kwargs):
+    "Global magnitude pruning (m-pruning) of a fine-tuned model without retraining, as Prasanna et al. 2020; print the summary."
+    summ = mprune_checkpoint(checkpoint, task, output_dir, **kwargs)
+    print(json.dumps({k: v for k, v in summ.items() if not k.endswith('_density')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #f1f22075
+@verb('sample')
+@command
+@delegates(sample_subnetworks)
+def sample_cmd(mask:str, # the good mask file (from sprune or mprune)
+               output_dir:str, # where random.safetensors and bad.safetensors are written
+               **kwargs):
+    "Draw the random and bad subnetworks of a good mask, exactly its size and seeded (Prasanna et al. 2020)."
+    print(json.dumps(sample_subnetworks(mask, output_dir, **kwargs), indent=1))
+
+# %% ../nbs/25_cli.ipynb #b8f82c73
+@verb('evaluate-masked')
+@command
+@delegates(evaluate_masked)
+def evaluate_masked_cmd(checkpoint:str, # fine-tuned checkpoint folder
+                        task:str, # its GLUE task
+                        mask:str, # the subnetwork's mask file
+                        **kwargs):
+    "Evaluate a fine-tuned model with a mask applied (a 'pruned' subnetwork); print the dev metrics."
+    res = evaluate_masked(checkpoint, task, mask, **kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'main_metric', 'score', 'metrics', 'seconds')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #81f295a0
+@verb('retrain')
+@command
+@delegates(retrain)
+def retrain_cmd(task:str, # GLUE task
+                mask:str, # the subnetwork's mask file
+                **kwargs):
+    "Fine-tune a subnetwork from the pre-trained weights with its mask fixed (a 'retrained' subnetwork); print the scores."
+    res = retrain(task, mask, **kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'seed', 'compact', 'main_metric', 'score', 'metrics', 'train_seconds')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #3f11f3e0
+@verb('imp')
+@command
+@delegates(imp)
+def imp_cmd(**kwargs):
+    "Iterative magnitude pruning with rewinding (IMP), as Chen et al. 2020: every round's mask is saved; print the summary."
+    print(json.dumps(imp(**kwargs), indent=1))
+
+# %% ../nbs/25_cli.ipynb #17ff04cd
+@verb('omp')
+@command
+@delegates(omp)
+def omp_cmd(**kwargs):
+    "One-shot magnitude pruning (OMP) of pre-trained or fine-tuned weights, then fine-tuning of the ticket; print the scores."
+    res = omp(**kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'seed', 'mask', 'main_metric', 'score', 'metrics')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #ff65a3da
+@verb('transfer')
+@command
+@delegates(transfer)
+def transfer_cmd(task:str, # the target GLUE task
+                 mask:str, # a ticket's mask file, found on another task
+                 **kwargs):
+    "Fine-tune a ticket found on one task on another task (Chen et al. 2020); print the scores."
+    res = transfer(task, mask, **kwargs)
+    print(json.dumps({k: res[k] for k in ('source_task', 'target_task', 'seed', 'main_metric', 'score', 'metrics')}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #daa5b185
+@verb('super-survivors')
+def super_survivors_cmd(output_dir:str, # where super.safetensors, super_bad.safetensors and super_random_s<seed>.safetensors go
+                        masks:str, # a glob of structured mask files, one per seed, e.g. 'results/sprune/MRPC_s*/mask.safetensors'
+                        seed:int=0, # seeds the super-bad draw
+                       ):
+    "The super-survivors of a task across seeds, with same-size super-bad and super-random sets (Prasanna et al., App. E)."
+    files = sorted(glob.glob(masks))
+    if not files: raise FileNotFoundError(f"No mask files match {masks!r}")
+    print(json.dumps(super_survivors_of(files, output_dir, seed), indent=1))
+
+# %% ../nbs/25_cli.ipynb #5fc7d25a
+@verb('majority')
+def majority_cmd(task:str, # a GLUE classification task
+                 data_root:str=None, # GLUE data root (default: $BERT_LOTTERY_DATA, then the hub)
+                ):
+    "The majority-class baseline: dev metrics of always predicting the most frequent training label."
+    print(json.dumps(majority_class(task, data_root), indent=1))
+
+# %% ../nbs/25_cli.ipynb #9a2f5b10
+@verb('analyse')
+@command
+@delegates(analyse)
+def analyse_cmd(source:str, # an original-layout mask folder (with heads_mlps/), a runner's store, or a glob of mask files in quotes
+                output_dir:str, # where the tables (CSV, markdown) and figures (PNG) go
+                **kwargs):
+    "Stability (Fleiss' kappa, Cochran's Q), task overlaps and survival heatmaps of a set of s-pruning masks."
+    files = analyse(source, output_dir, **kwargs)
+    print(json.dumps(dict(output_dir=str(output_dir), files=len(files)), indent=1))
+
+# %% ../nbs/25_cli.ipynb #6755e852
+@verb('l0')
+@command
+@delegates(l0_checkpoint, but=['eval_splits', 'ood'])
+def l0_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir of `bert_lottery finetune`)
+           task:str, # its GLUE task (classification)
+           output_dir:str, # where mask.safetensors, history.json and summary.json are written
+           eval_splits:str=None, # comma-separated splits to evaluate on (default: the dev splits other than --train_split)
+           ood:str=None, # comma-separated out-of-domain sets: hans, paws_qqp
+           **kwargs):
+    "Hard-concrete (L0) pruning of heads and MLPs with mean ablation, as the Heuristic Core; evaluate in and out of domain; print the summary."
+    split = lambda v: [x.strip() for x in v.split(',') if x.strip()] if v else None
+    summ = l0_checkpoint(checkpoint, task, output_dir, eval_splits=split(eval_splits), ood=split(ood), **kwargs)
+    print(json.dumps({k: v for k, v in summ.items() if k not in ('ood_full', 'ood_pruned')}, indent=1))
+    for d in summ['ood_full']:
+        print(f"{d}: full {summ['ood_full'][d]['accuracy']:.4f}, pruned {summ['ood_pruned'][d]['accuracy']:.4f}")
+
+# %% ../nbs/25_cli.ipynb #033c6eb7
+@verb('run')
+def run_cmd(spec:str, # the sweep's spec, a YAML file
+            store:str, # the store's folder (created if needed; resumes what is there)
+            executor:str='auto', # 'auto' (see `store.auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
+            workers:int=None, # worker processes (processes), or CPUs of a local Ray instance (ray)
+            address:str=None, # a running Ray cluster's address (ray)
+            gpus_per_job:float=0, # GPUs each job asks for (ray; 1: one job per GPU)
+            output_dir:str=None, # afterwards, write the report (tables and figures) here
+            order:str='spec', # the jobs' order (local): 'spec', or 'seed' for whole task x seed cells first
+            budget_minutes:float=None, # start no new job after this many minutes (local); run again to go on
+           ):
+    "Run (or resume) a sweep: fine-tuning, pruning, subnetworks, evaluations and baselines, as one spec describes it; exit 1 if any unit failed."
+    counts = run(spec, store, executor, workers, address, gpus_per_job, order=order, budget_minutes=budget_minutes)
+    print(json.dumps(counts, indent=1))
+    if output_dir:
+        files = report(store, output_dir)
+        print(summarise(store).to_markdown(index=False)); print(f"{len(files)} files in {output_dir}")
+    bad = failures(store)
+    for f in bad: print(f"{f['status']}: {f['kind']} {f['task'] or ''} ({f['id']}): {f['error']}", file=sys.stderr)
+    if bad: print(f"bert_lottery run: {len(bad)} unit(s) failed or blocked", file=sys.stderr); return 1
+    return 0
+
+# %% ../nbs/25_cli.ipynb #08dac66f
+@verb('status')
+def status_cmd(store:str, # the store's folder
+               workers:int=1, # workers, for the estimate of the time left
+              ):
+    "Where a sweep stands: units by kind and status, what runs where, and the time left."
+    s = status(store, workers)
+    print(s['counts'].to_string()); print(json.dumps(dict(running=s['running'], eta_minutes=round(s['eta_seconds'] / 60, 1)), indent=1))
+
+# %% ../nbs/25_cli.ipynb #8e2e5c4d
+@verb('report')
+def report_cmd(store:str, # the store's folder
+               output_dir:str, # where the tables (results, summary, survivors, wall times) and figures (scores, mask heatmaps) go
+              ):
+    "Mean ± std over seeds of every score of a sweep, beside the paper's BERT-base numbers, as CSV and markdown, with figures."
+    files = report(store, output_dir)
+    print(summarise(store).to_markdown(index=False)); print(f"{len(files)} files in {output_dir}")
