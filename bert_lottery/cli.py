@@ -9,6 +9,7 @@ import glob, inspect, json, sys
 from fastcore.meta import delegates
 from fastcore.script import anno_parser
 
+from .export import export
 from .l0 import l0_checkpoint
 from .mprune import mprune_checkpoint
 from .report import report, summarise
@@ -22,7 +23,7 @@ from .train import finetune
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'verb', 'main', 'cli', 'finetune_cmd', 'sprune_cmd', 'mprune_cmd', 'sample_cmd',
            'evaluate_masked_cmd', 'retrain_cmd', 'imp_cmd', 'omp_cmd', 'transfer_cmd', 'super_survivors_cmd',
-           'majority_cmd', 'analyse_cmd', 'l0_cmd', 'run_cmd', 'status_cmd', 'report_cmd']
+           'majority_cmd', 'analyse_cmd', 'l0_cmd', 'run_cmd', 'status_cmd', 'report_cmd', 'export_cmd']
 
 # %% ../nbs/25_cli.ipynb #ded8830c
 def command(f):
@@ -248,3 +249,15 @@ def report_cmd(store:str, # the store's folder
     "Mean ± std over seeds of every score of a sweep, beside the paper's BERT-base numbers, as CSV and markdown, with figures."
     files = report(store, output_dir)
     print(summarise(store).to_markdown(index=False)); print(f"{len(files)} files in {output_dir}")
+
+# %% ../nbs/25_cli.ipynb #671a8f9b
+@verb('export')
+@command
+@delegates(export)
+def export_cmd(checkpoint:str, # fine-tuned checkpoint folder
+               mask:str, # the subnetwork's structured mask file (s-pruning, or a binarized L0 mask)
+               output_dir:str, # the folder to write; it loads with stock transformers (trust_remote_code=True)
+               **kwargs):
+    "Write a structured subnetwork as a compacted model that stock transformers loads (trust_remote_code=True); print where and its size."
+    out = export(checkpoint, mask, output_dir, **kwargs)
+    print(json.dumps(dict(output_dir=str(out), files=sorted(p.name for p in out.iterdir())), indent=1))
