@@ -25,8 +25,8 @@ from .ood import evaluate_ood
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'target_at', 'component_weights', 'sparsity_of', 'l0_prune',
-           'plot_l0', 'l0_checkpoint', 'effective_size_score', 'effective_size']
+__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'target_at', 'component_weights', 'sparsity_of', 'l0_step',
+           'l0_prune', 'plot_l0', 'l0_checkpoint', 'effective_size_score', 'effective_size']
 
 # %% ../nbs/20_l0.ipynb #f11582a9
 class HardConcreteGates(nn.Module):
@@ -153,12 +153,41 @@ def component_weights(model:nn.Module, # a BERT-family model
     mlp = sum(m.weight.numel() + (m.bias.numel() if m.bias is not None else 0) for m in (p.ffn_in, p.ffn_out))
     return torch.full((L, H), float(head)), torch.full((L,), float(mlp))
 
+# %% ../nbs/20_l0.ipynb #0430bed5
 def sparsity_of(head:Tensor, mlp:Tensor, # gates
                 weights:tuple, # from `component_weights`
                )->Tensor:
     "1 - the weighted share of gate mass that is on."
     wh, wm = (w.to(head) for w in weights)
     return 1 - ((head * wh).sum() + (mlp * wm).sum()) / (wh.sum() + wm.sum())
+
+# %% ../nbs/20_l0.ipynb #e134e15b
+def l0_step(model:nn.Module, # the frozen model (its weights get no gradient)
+            gates:HardConcreteGates, # the gates being trained
+            lambdas:Tensor, # [2] the Lagrange multipliers λ1, λ2 (a Parameter)
+            inputs:dict, # one batch of model inputs, on the model's device, without labels
+            target:float, # the target sparsity t at this step
+            opts:tuple, # (the gates' optimizer, the multipliers' optimizer with `maximize=True`)
+            weights:tuple, # from `component_weights`
+            means:tuple=(None, None), # (head mean, MLP mean) for mean ablation; (None, None): zero ablation
+            max_grad_norm:float|None=1.0, # clip the gradient norm of the gates and multipliers together (None: no clipping)
+            generator:torch.Generator|None=None, # the noise of the gate draw
+           )->dict:
+    "One optimisation step of the gates on one batch; returns the loss, its KL and Lagrangian parts, the sampled sparsity and the gradient norm."
+    model.eval()
+    with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
+    model.train()
+    hz, mz = gates.sample(generator)
+    with apply_gates(model, hz, mz, *means): out = F.log_softmax(model(**inputs).logits.float(), -1)
+    kl = F.kl_div(out, ref, log_target=True, reduction='batchmean')          # KL(full || pruned)
+    s = sparsity_of(hz, mz, weights)
+    lag = lambdas[0] * (target - s) + lambdas[1] * (target - s) ** 2
+    loss = kl + lag
+    for o in opts: o.zero_grad()
+    loss.backward()
+    gnorm = torch.nn.utils.clip_grad_norm_([*gates.parameters(), lambdas], max_grad_norm or float('inf'))   # the norm before clipping
+    for o in opts: o.step()
+    return dict(loss=loss.item(), kl=kl.item(), lagrangian=lag.item(), sparsity=s.item(), grad_norm=gnorm.item())
 
 # %% ../nbs/20_l0.ipynb #43db98f8
 def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its weights stay frozen)
@@ -206,28 +235,18 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
         while step < steps:
             for b in glue_loader(train, batch_size, shuffle=True, seed=seed + epoch, pad_id=pad_id):
                 if step >= steps: break
-                inputs = model_inputs(b, dev, labels=False)
-                model.eval()
-                with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
-                model.train()
-                hz, mz = gates.sample(noise)
-                with apply_gates(model, hz, mz, hmean, mmean): out = F.log_softmax(model(**inputs).logits.float(), -1)
-                kl = F.kl_div(out, ref, log_target=True, reduction='batchmean')          # KL(full || pruned)
-                t, s = target_at(step, target, target_warmup, start, schedule), sparsity_of(hz, mz, weights)
-                lag = lambdas[0] * (t - s) + lambdas[1] * (t - s) ** 2
-                loss = kl + lag
-                opt.zero_grad(); opt_l.zero_grad(); loss.backward()
-                gnorm = torch.nn.utils.clip_grad_norm_([*gates.parameters(), lambdas], max_grad_norm or float('inf'))   # the norm before clipping
-                opt.step(); opt_l.step()
+                t = target_at(step, target, target_warmup, start, schedule)
+                r = l0_step(model, gates, lambdas, model_inputs(b, dev, labels=False), t, (opt, opt_l), weights, (hmean, mmean),
+                            max_grad_norm, noise)
                 for sc in scheds: sc.step()
                 if step % log_every == 0 or step == steps - 1:
                     with torch.no_grad():
                         ph, pm = gates.prob_off()
-                        history.append(dict(step=step, target=t, sparsity=float(s), expected_sparsity=float(sparsity_of(1 - ph, 1 - pm, weights)),
-                                            kl=float(kl), grad_norm=float(gnorm), lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
+                        history.append(dict(step=step, target=t, sparsity=r['sparsity'], expected_sparsity=float(sparsity_of(1 - ph, 1 - pm, weights)),
+                                            kl=r['kl'], grad_norm=r['grad_norm'], lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
                                             head_log_alpha=gates.head_log_alpha.detach().cpu().tolist(),
                                             mlp_log_alpha=gates.mlp_log_alpha.detach().cpu().tolist()))
-                bar.set_postfix(kl=f'{kl.item():.3f}', target=f'{t:.2f}', sparsity=f'{s.item():.2f}'); bar.update()
+                bar.set_postfix(kl=f"{r['kl']:.3f}", target=f'{t:.2f}', sparsity=f"{r['sparsity']:.2f}"); bar.update()
                 step += 1
             epoch += 1
     finally:

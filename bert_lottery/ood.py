@@ -18,7 +18,7 @@ from .train import eval_batch_size, predict
 # %% auto #0
 __all__ = ['load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_scores', 'evaluate_ood']
 
-# %% ../nbs/21_ood.ipynb #bbbcc3f1
+# %% ../nbs/21_ood.ipynb #3e2c01b0
 def _ood_file(root, *parts)->Path:
     "The file under the data root; a clear error when it is missing."
     r = resolve_data_root(root)
@@ -27,6 +27,7 @@ def _ood_file(root, *parts)->Path:
     if not f.is_file(): raise FileNotFoundError(f"No file at {f}")
     return f
 
+# %% ../nbs/21_ood.ipynb #9ab231f8
 def load_hans(data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
              )->tuple:
     "HANS as (`Examples` with labels 0 = entailment, 1 = non-entailment, a DataFrame of heuristic, subcase and template)."
@@ -38,6 +39,7 @@ def load_hans(data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DA
     ex = Examples(df.sentence1.tolist(), df.sentence2.tolist(), (df.gold_label == 'non-entailment').to_numpy().astype(np.int64))
     return ex, df[['heuristic', 'subcase', 'template']].reset_index(drop=True)
 
+# %% ../nbs/21_ood.ipynb #c790d49f
 def load_paws_qqp(data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
                  )->Examples:
     "PAWS-QQP as `Examples` (label 1 = paraphrase)."
@@ -52,6 +54,7 @@ def collapse_nli(pred:np.ndarray, # class ids of an NLI model
     if 'entailment' not in labels: raise ValueError(f"the model's classes {labels} have no 'entailment'")
     return (np.asarray(pred) != labels.index('entailment')).astype(np.int64)
 
+# %% ../nbs/21_ood.ipynb #7a2fe7fd
 def hans_scores(pred2:np.ndarray, # collapsed predictions (0 entailment, 1 non-entailment), from `collapse_nli`
                 gold:np.ndarray, # HANS gold labels, same coding
                 meta:pd.DataFrame, # heuristic and subcase of each example, from `load_hans`
@@ -65,6 +68,7 @@ def hans_scores(pred2:np.ndarray, # collapsed predictions (0 entailment, 1 non-e
                 non_entailed_subcase_mean=float(by_sub.loc['non-entailment'].mean()) if 'non-entailment' in by_sub.index.get_level_values(0) else None,
                 n=len(d))
 
+# %% ../nbs/21_ood.ipynb #71973e13
 def paws_scores(pred:np.ndarray, # class ids of a paraphrase model (1 = paraphrase)
                 gold:np.ndarray, # PAWS labels
                )->dict:

@@ -5,8 +5,9 @@
 # %% ../nbs/09_train.ipynb #05f2a51a
 from __future__ import annotations
 import math, os, time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -25,16 +26,17 @@ from .models import DEFAULT_MODEL_NAME, WEIGHT_INITS, init_weights_, load_model
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'predict', 'eval_batch_size', 'evaluate',
-           'check_hparams', 'train', 'finetune']
+           'check_hparams', 'accelerated', 'train', 'finetune']
 
 # %% ../nbs/09_train.ipynb #8dcf3fa7
-PRECISIONS = ('auto', 'bf16', 'fp32', 'no', 'fp16')
-
 def bf16_native()->bool:
     "Whether this machine computes bf16 natively: a CUDA GPU with bf16 units, or a CPU with AVX512-BF16 or AMX (not emulation)."
     if torch.cuda.is_available(): return torch.cuda.is_bf16_supported(including_emulation=False)
     try: return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except AttributeError: return False
+
+# %% ../nbs/09_train.ipynb #0653250c
+PRECISIONS = ('auto', 'bf16', 'fp32', 'no', 'fp16')
 
 def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 'fp16'
                      )->str:
@@ -46,6 +48,7 @@ def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 
         return 'bf16' if bf16_native() else 'no'
     return 'no' if precision == 'fp32' else precision
 
+# %% ../nbs/09_train.ipynb #b766323a
 def make_accelerator(precision:str='auto')->Accelerator:
     "An `Accelerator` with `resolve_precision(precision)` whose data loaders split each (global) batch across processes."
     mp = resolve_precision(precision)
@@ -82,7 +85,7 @@ def predict(model, loader, # a model and a loader from `glue_loader`
 # %% ../nbs/09_train.ipynb #74167975
 def eval_batch_size(model # a model; its device decides
                    )->int:
-    "The default evaluation batch: 32 on the CPU (fastest there, see `bench/eval_speed.py`), 128 on an accelerator."
+    "The default evaluation batch: 32 on the CPU (fastest there: see the speed page), 128 on an accelerator."
     return 32 if next(model.parameters()).device.type == 'cpu' else 128
 
 # %% ../nbs/09_train.ipynb #e8df30d0
@@ -125,14 +128,49 @@ def check_hparams(**hparams): # training options by name; names without a rule a
         if not ok(v): raise ValueError(f"{k}={v!r} is invalid: {k} must be {valid}")
 
 # %% ../nbs/09_train.ipynb #57957bd3
-_PREPARED = ('forward', '_original_forward', '_is_accelerate_prepared')   # what `Accelerator.prepare` sets on a model
-
 def _optimizer(model, lr, weight_decay):
     "AdamW with weight decay on every trainable weight except biases and LayerNorms."
     no_decay = lambda n: any(k in n.lower() for k in ('bias', 'layernorm', 'layer_norm'))
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     return torch.optim.AdamW([dict(params=[p for n, p in params if not no_decay(n)], weight_decay=weight_decay),
                               dict(params=[p for n, p in params if no_decay(n)], weight_decay=0.0)], lr=lr)
+
+# %% ../nbs/09_train.ipynb #a0e96831
+_PREPARED = ('forward', '_original_forward', '_is_accelerate_prepared')   # what `Accelerator.prepare` sets on a model
+
+@contextmanager
+def accelerated(model, # a sequence-classification model; handed back as it was on exit
+                train_enc:Encoded, # the encoded training split
+                seed:int, # seeds the data order
+                epochs:float=3, # training epochs (may be fractional)
+                lr:float=5e-5, # peak learning rate of AdamW
+                batch_size:int=32, # examples per optimizer step, over all processes
+                warmup:float=0.1, # fraction of the steps with linear warm-up
+                weight_decay:float=0.01, # AdamW weight decay (not on biases and LayerNorms)
+                decay_epochs:float|None=None, # the linear decay reaches 0 after this many epochs (None: at the end of training)
+                fixed_length:int|None=None, # pad every batch to this length instead of dynamic padding
+                pad_id:int=0, # the tokenizer's pad token id
+                accelerator:Accelerator|None=None, # a shared Accelerator; a new one is made when None
+                precision:str='auto', # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
+               ):
+    "A training run set up under Accelerate: yields its accelerator, model, optimizer, loader, scheduler, sampler and steps; restores `model` on exit."
+    acc = accelerator or make_accelerator(precision)
+    if not acc.split_batches: raise ValueError("train needs an Accelerator whose data loaders split batches: make it with `make_accelerator`")
+    if batch_size % acc.num_processes:
+        raise ValueError(f"batch_size={batch_size} is the global batch: it must divide evenly over {acc.num_processes} processes")
+    loader = glue_loader(train_enc, batch_size, shuffle=True, seed=seed, pad_id=pad_id, fixed_length=fixed_length,
+                         short_last=acc.num_processes > 1)
+    steps, horizon = math.ceil(len(loader) * epochs), math.ceil(len(loader) * (decay_epochs or epochs))
+    opt = _optimizer(model, lr, weight_decay)
+    sched = get_linear_schedule_with_warmup(opt, int(warmup * horizon), horizon)
+    saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
+    try:
+        prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
+        yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
+                              sampler=loader.batch_sampler, steps=steps)
+    finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
+        for k in _PREPARED: model.__dict__.pop(k, None)
+        model.__dict__.update(saved)
 
 # %% ../nbs/09_train.ipynb #06169fff
 def train(model, # a sequence-classification model, trained in place
@@ -159,45 +197,32 @@ def train(model, # a sequence-classification model, trained in place
     hp = dict(seed=seed, epochs=epochs, lr=lr, batch_size=batch_size, warmup=warmup, weight_decay=weight_decay,
               max_grad_norm=max_grad_norm, decay_epochs=decay_epochs, fixed_length=fixed_length)
     check_hparams(**hp)
-    acc = accelerator or make_accelerator(precision)
-    if not acc.split_batches: raise ValueError("train needs an Accelerator whose data loaders split batches: make it with `make_accelerator`")
-    if batch_size % acc.num_processes:
-        raise ValueError(f"batch_size={batch_size} is the global batch: it must divide evenly over {acc.num_processes} processes")
+    log, step, n_epochs = dict(hparams=hp, epochs=[]), 0, math.ceil(epochs)
     with mask.apply(model) if mask is not None else nullcontext():   # the subnetwork's mask stays fixed throughout
         if first_epoch == 0: set_seed(seed)
-        loader = glue_loader(train_enc, batch_size, shuffle=True, seed=seed, pad_id=pad_id, fixed_length=fixed_length,
-                            short_last=acc.num_processes > 1)
-        sampler, n_epochs = loader.batch_sampler, math.ceil(epochs)
-        steps, horizon = math.ceil(len(loader) * epochs), math.ceil(len(loader) * (decay_epochs or epochs))
-        opt = _optimizer(model, lr, weight_decay)
-        sched = get_linear_schedule_with_warmup(opt, int(warmup * horizon), horizon)
-        inner, saved = model, {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
-        model, opt, loader, sched = acc.prepare(model, opt, loader, sched)
-        log, step = dict(hparams=hp, epochs=[]), 0
-        try:
+        with accelerated(model, train_enc, seed, epochs, lr, batch_size, warmup, weight_decay, decay_epochs, fixed_length,
+                         pad_id, accelerator, precision) as run:
+            acc, m = run.accelerator, run.model
             for epoch in range(n_epochs):
-                sampler.set_epoch(first_epoch + epoch)
-                model.train(); t0, seen, losses = time.perf_counter(), 0, []
-                bar = tqdm(loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
+                run.sampler.set_epoch(first_epoch + epoch)
+                m.train(); t0, seen, losses = time.perf_counter(), 0, []
+                bar = tqdm(run.loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
                 for i, b in enumerate(bar):
-                    if step >= steps: break
-                    loss = model(**model_inputs(b)).loss
+                    if step >= run.steps: break
+                    loss = m(**model_inputs(b)).loss
                     if not math.isfinite(loss.item()):
                         raise FloatingPointError(f"non-finite training loss ({loss.item()}) at epoch {epoch+1}, step {i+1} "
                                                  f"(global step {step+1}); training stopped. Check the labels, or lower lr (now {lr})")
                     acc.backward(loss)
-                    if max_grad_norm: acc.clip_grad_norm_(model.parameters(), max_grad_norm)
-                    opt.step(); sched.step(); opt.zero_grad()
+                    if max_grad_norm: acc.clip_grad_norm_(m.parameters(), max_grad_norm)
+                    run.optimizer.step(); run.scheduler.step(); run.optimizer.zero_grad()
                     step += 1; seen += len(b['idx']) * acc.num_processes; losses.append(loss.item())
                     bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
                 secs = time.perf_counter() - t0
                 train_loss = acc.reduce(torch.tensor(np.mean(losses), device=acc.device), 'mean').item()  # over all processes
                 rec = dict(epoch=epoch+1, train_loss=train_loss, seconds=secs, examples_per_s=seen / secs)
-                if evals: rec['dev'] = evaluate(model, task, evals, pad_id=pad_id, accelerator=acc)
+                if evals: rec['dev'] = evaluate(m, task, evals, pad_id=pad_id, accelerator=acc)
                 log['epochs'].append(rec)
-        finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
-            for k in _PREPARED: inner.__dict__.pop(k, None)
-            inner.__dict__.update(saved)
     return log
 
 # %% ../nbs/09_train.ipynb #d27df31b
