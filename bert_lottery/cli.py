@@ -15,6 +15,7 @@ from .mprune import mprune_checkpoint
 from .report import report, summarise
 from .store import failures, run, status
 from .sprune import sprune_checkpoint
+from .squad import finetune_squad, imp_squad, omp_squad
 from .stats import analyse
 from .subnets import evaluate_masked, majority_class, retrain, sample_subnetworks, super_survivors_of
 from .tickets import imp, omp, transfer
@@ -23,7 +24,8 @@ from .train import finetune
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'verb', 'main', 'cli', 'finetune_cmd', 'sprune_cmd', 'mprune_cmd', 'sample_cmd',
            'evaluate_masked_cmd', 'retrain_cmd', 'imp_cmd', 'omp_cmd', 'transfer_cmd', 'super_survivors_cmd',
-           'majority_cmd', 'analyse_cmd', 'l0_cmd', 'run_cmd', 'status_cmd', 'report_cmd', 'export_cmd']
+           'majority_cmd', 'analyse_cmd', 'l0_cmd', 'run_cmd', 'status_cmd', 'report_cmd', 'export_cmd',
+           'finetune_squad_cmd', 'imp_squad_cmd', 'omp_squad_cmd']
 
 # %% ../nbs/25_cli.ipynb #ded8830c
 def command(f):
@@ -261,3 +263,29 @@ def export_cmd(checkpoint:str, # fine-tuned checkpoint folder
     "Write a structured subnetwork as a compacted model that stock transformers loads (trust_remote_code=True); print where and its size."
     out = export(checkpoint, mask, output_dir, **kwargs)
     print(json.dumps(dict(output_dir=str(out), files=sorted(p.name for p in out.iterdir())), indent=1))
+
+# %% ../nbs/25_cli.ipynb #c3e87f6b
+@verb('finetune-squad')
+@command
+@delegates(finetune_squad)
+def finetune_squad_cmd(**kwargs):
+    "Fine-tune a question-answering head and model on SQuAD v1.1 (optionally under a ticket's mask); print the official EM and F1."
+    res = finetune_squad(**kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'seed', 'n_train', 'main_metric', 'score', 'metrics') if k in res}, indent=1))
+
+# %% ../nbs/25_cli.ipynb #0e68eab3
+@verb('imp-squad')
+@command
+@delegates(imp_squad)
+def imp_squad_cmd(**kwargs):
+    "IMP with rewinding on SQuAD v1.1 (Chen et al. 2020, row 26): every round's mask is saved; print the summary."
+    print(json.dumps(imp_squad(**kwargs), indent=1))
+
+# %% ../nbs/25_cli.ipynb #6ce57922
+@verb('omp-squad')
+@command
+@delegates(omp_squad)
+def omp_squad_cmd(**kwargs):
+    "One-shot magnitude pruning on SQuAD v1.1, then fine-tuning of the ticket; print the EM and F1."
+    res = omp_squad(**kwargs)
+    print(json.dumps({k: res[k] for k in ('task', 'seed', 'main_metric', 'score', 'metrics') if k in res}, indent=1))

@@ -18,7 +18,7 @@ from .models import default_model
 
 # %% auto #0
 __all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'real_data_root', 'skip_message',
-           'toy_glue_root', 'tiny_checkpoint']
+           'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
 
 # %% ../nbs/01_fixtures.ipynb #a17b8a4e
 FAMILIES = dict(
@@ -145,3 +145,47 @@ def tiny_checkpoint(path:str|Path|None=None, # the folder to write (default: a n
     path = Path(path or tempfile.mkdtemp())/'tiny'
     tiny_model(vocab_size=len(tok), **kwargs).save_pretrained(path); tok.save_pretrained(path)
     return str(path)
+
+# %% ../nbs/01_fixtures.ipynb #86a716d0
+import json
+
+_PEOPLE = 'Anna Ben Carla Dario Emil Fatima Gustav Hana Ivo Jana Kofi Lena'.split()
+_CITIES = ['Paris', 'Zürich', 'São Paulo', 'Cairo', 'Lima', 'Oslo', 'New Delhi', 'Kyoto']
+_JOBS = ['baker', 'pilot', 'teacher', 'doctor', 'painter', 'farmer']
+_FILLER = ['The weather was mild that year.', 'Nobody remembers the old bridge.', 'Markets opened early on Mondays.',
+           'The river froze twice, in January and in March.', 'A new school was built near the station.']
+
+def _toy_paragraph(g, n_people:int, n_filler:int, dev:bool, qid:str)->dict:
+    "A context of facts about `n_people` people among `n_filler` filler sentences, with one question per fact."
+    facts = [(kind, p) for p in g.choice(_PEOPLE, n_people, replace=False) for kind in ('live', 'work')]
+    sents = facts + [None] * n_filler
+    context, qas = '', []
+    for i in g.permutation(len(sents)):
+        if context: context += ' '
+        if sents[i] is None: context += str(g.choice(_FILLER)); continue
+        kind, p = sents[i]
+        if kind == 'live': pre, arts, q = f'{p} lives in ', ('the city of ', 'city of ', ''), f'Where does {p} live?'
+        else: pre, arts, q = f'{p} works as ', ('a ', ''), f'What does {p} work as?'
+        word = str(g.choice(_CITIES if kind == 'live' else _JOBS))
+        start = len(context) + len(pre)
+        golds = [(start + len(arts[0]) - len(a), a + word) for a in arts]   # the longest span first; all end at `word`'s end
+        context += pre + arts[0] + word + '.'
+        answers = [dict(answer_start=s, text=t) for s, t in (golds if dev else golds[-1:])]
+        qas.append(dict(id=f'{qid}-{len(qas)}', question=q, answers=answers))
+    return dict(context=context, qas=qas)
+
+def toy_squad(path:str|Path, # the JSON file to write, e.g. `<data_root>/squad/train-v1.1.json` (folders are created)
+              split:str='train', # 'train': one gold answer per question, as in SQuAD's training set; 'dev': two or three
+              n_articles:int=3, # articles, each with a short and a medium paragraph; the first has a long one too
+              seed:int=0, # seeds the people, places, jobs and sentence order
+             )->Path:
+    "Write a small SQuAD-v1.1-format file whose answers a model can learn; the long paragraph (over 500 words) needs several windows."
+    if split not in ('train', 'dev'): raise ValueError(f"split={split!r} is invalid: use 'train' or 'dev'")
+    g, data = np.random.default_rng(seed), []
+    for a in range(n_articles):
+        sizes = [(2, 1), (3, 12)] + [(4, 80)] * (a == 0)            # (people, filler sentences) per paragraph
+        paras = [_toy_paragraph(g, n, f, split == 'dev', f'{split}{seed}-{a}-{k}') for k, (n, f) in enumerate(sizes)]
+        data.append(dict(title=f'Toy_article_{a}', paragraphs=paras))
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(version='1.1', data=data)), encoding='utf-8')
+    return path
