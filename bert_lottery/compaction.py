@@ -12,16 +12,25 @@ from torch import nn
 from safetensors.torch import load_file
 
 from .layout import LayerParts, layer_parts, model_dims
-from .masks import StructuredMask
+from .masks import Mask
 
 # %% auto #0
 __all__ = ['pruned_structure', 'NormOnlyAttention', 'ZeroAttention', 'NormOnly', 'ZeroFFN', 'prune_structure_', 'compact',
            'load_compacted']
 
+# %% ../nbs/08_compaction.ipynb #c885a81c
+def _neuron_structure(neuron:torch.Tensor # 0/1 neuron gates, [layers, intermediate]
+                     )->dict:
+    "The pruned structure of neuron gates: partly pruned layers under `'neurons'`, empty layers as pruned MLPs."
+    off, width = [(g == 0).nonzero().flatten().tolist() for g in neuron], neuron.shape[1]
+    return dict(heads={}, mlps=[l for l, o in enumerate(off) if len(o) == width],
+                neurons={str(l): o for l, o in enumerate(off) if 0 < len(o) < width})
+
 # %% ../nbs/08_compaction.ipynb #2b174c02
-def pruned_structure(mask:StructuredMask, # a 0/1 mask
+def pruned_structure(mask:Mask, # a 0/1 `StructuredMask`, or a mask of 0/1 `neuron` gates [layers, intermediate]
                     ) -> dict:
-    "`{'heads': {layer: [pruned heads]}, 'mlps': [pruned layers]}` of `mask`, with layers as strings."
+    "`{'heads': {layer: [pruned heads]}, 'mlps': [pruned layers]}` of `mask` (neuron gates add `'neurons': {layer: [pruned neurons]}`), with layers as strings."
+    if 'neuron' in mask.groups: return _neuron_structure(mask.groups['neuron'])
     heads = {str(l): (mask.head[l] == 0).nonzero().flatten().tolist() for l in range(mask.dims[0])}
     return dict(heads={l: hs for l, hs in heads.items() if hs}, mlps=(mask.mlp == 0).nonzero().flatten().tolist())
 
@@ -84,10 +93,16 @@ def _drop_mlp_(p:LayerParts):
     if p.style == 'bert': p.layer.intermediate, p.layer.output = nn.Identity(), NormOnly(p.ffn_norm)
     else: p.layer.ffn = ZeroFFN()
 
+# %% ../nbs/08_compaction.ipynb #24b54eba
+def _keep_neurons_(p:LayerParts, pruned:list):
+    "Slice the feed-forward block of layer `p` down to the neurons not in `pruned`."
+    keep = torch.tensor(sorted(set(range(p.ffn_in.out_features)) - set(pruned)))
+    _slice_linear_(p.ffn_in, keep, 0); _slice_linear_(p.ffn_out, keep, 1)
+
 # %% ../nbs/08_compaction.ipynb #6d175ac9
 def prune_structure_(model:nn.Module, # a full (not yet compacted) BERT-family model, changed in place
                      structure:dict): # as returned by `pruned_structure`
-    "Remove the heads and MLPs listed in `structure` from `model`, and record it in `model.config`."
+    "Remove the heads, MLPs and FFN neurons listed in `structure` from `model`, and record it in `model.config`."
     if getattr(model.config, 'bert_lottery_pruned', None) is not None:
         raise ValueError(f"{type(model).__name__} is already compacted ({model.config.bert_lottery_pruned}); compact the original model")
     parts, n_heads = layer_parts(model), model_dims(model)[1]
@@ -96,14 +111,15 @@ def prune_structure_(model:nn.Module, # a full (not yet compacted) BERT-family m
         if keep: _keep_heads_(parts[int(l)], keep, n_heads)
         else: _drop_attention_(parts[int(l)])
     for l in structure['mlps']: _drop_mlp_(parts[int(l)])
+    for l, pruned in structure.get('neurons', {}).items(): _keep_neurons_(parts[int(l)], pruned)
     model.config.bert_lottery_pruned = structure
     return model
 
 # %% ../nbs/08_compaction.ipynb #be0b575a
 def compact(model:nn.Module, # a BERT-family base or task model; not modified
-            mask:StructuredMask, # 0/1 mask that fits `model`
+            mask:Mask, # a 0/1 `StructuredMask` or `neurons.NeuronMask` that fits `model`
            ) -> nn.Module:
-    "A physically smaller copy of `model` without the heads and MLPs that `mask` prunes."
+    "A physically smaller copy of `model` without the heads and MLPs (or FFN neurons) that `mask` prunes."
     return prune_structure_(copy.deepcopy(model), pruned_structure(mask.validate(model)))
 
 # %% ../nbs/08_compaction.ipynb #9d367387

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
+import torch
 from torch import nn
 from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
@@ -16,11 +17,12 @@ from .compaction import _head_rows
 from .layout import layer_parts, model_dims
 from .masks import GateMask, Mask, StructuredMask
 from .models import _load, model_source, read_results
+from .neurons import NeuronMask
 from .remote.modeling_compact import CompactConfig, CompactForSequenceClassification, CompactModel
 
 # %% auto #0
-__all__ = ['EXPORTABLE', 'check_exportable', 'compact_config', 'compact_state', 'to_compact', 'card_facts', 'model_card',
-           'export', 'run_standalone', 'register', 'weight_bytes', 'export_size']
+__all__ = ['EXPORTABLE', 'check_exportable', 'kept_parts', 'compact_config', 'compact_state', 'to_compact', 'card_facts',
+           'model_card', 'export', 'run_standalone', 'register', 'weight_bytes', 'export_size']
 
 # %% ../nbs/26_export.ipynb #012273f1
 EXPORTABLE = dict(   # model_type -> name, the classifier's activation, positions counted from padding, the classifier's two linear layers
@@ -45,15 +47,24 @@ def _field(config, *names, default=None):
     "The first of `names` that `config` sets (not None)."
     return next((getattr(config, n) for n in names if getattr(config, n, None) is not None), default)
 
+# %% ../nbs/26_export.ipynb #fc2fafe4
+def kept_parts(model:nn.Module, # a full model of an `EXPORTABLE` family
+               mask:Mask, # a `StructuredMask`, or a `NeuronMask` (which keeps every head)
+              )->tuple:
+    "The head gates `[layers, heads]` that `mask` keeps and, per layer, the indices of the FFN neurons it keeps."
+    if isinstance(mask, NeuronMask): return torch.ones(model_dims(model)), [g.nonzero().flatten() for g in mask.neuron]
+    return mask.head, [torch.arange(p.ffn_in.out_features) if k else torch.arange(0) for p, k in zip(layer_parts(model), mask.mlp)]
+
 # %% ../nbs/26_export.ipynb #0aa62a82
 def compact_config(model:nn.Module, # a full sequence classifier of an `EXPORTABLE` family
-                   mask:StructuredMask, # the heads and MLPs to keep
+                   mask:Mask, # the heads and MLPs (`StructuredMask`) or FFN neurons (`NeuronMask`) to keep
                   )->CompactConfig:
     "The `CompactConfig` of `model` without what `mask` prunes."
     c, emb, parts = model.config, model.base_model.embeddings, layer_parts(model)
     D, tt = parts[0].o.out_features, getattr(emb, 'token_type_embeddings', None)
+    head, neurons = kept_parts(model, mask)
     return CompactConfig(
-        heads_per_layer=[int(h.sum()) for h in mask.head], intermediate_sizes=[p.ffn_in.out_features * int(k) for p, k in zip(parts, mask.mlp)],
+        heads_per_layer=[int(h.sum()) for h in head], intermediate_sizes=[len(n) for n in neurons],
         head_dim=D // model_dims(model)[1], hidden_size=D, embedding_size=emb.word_embeddings.embedding_dim,
         vocab_size=emb.word_embeddings.num_embeddings, max_position_embeddings=emb.position_embeddings.num_embeddings,
         type_vocab_size=0 if tt is None else tt.num_embeddings, positions_from_padding=EXPORTABLE[c.model_type]['from_padding'],
@@ -73,29 +84,29 @@ def _weights(prefix:str, mod:nn.Module, rows=None, cols=None)->dict:
 
 # %% ../nbs/26_export.ipynb #683eb0e8
 def compact_state(model:nn.Module, # a full sequence classifier of an `EXPORTABLE` family
-                  mask:StructuredMask, # the heads and MLPs to keep
+                  mask:Mask, # the heads and MLPs (`StructuredMask`) or FFN neurons (`NeuronMask`) to keep
                  )->dict:
     "The state dict of `CompactForSequenceClassification(compact_config(model, mask))`, taken from `model`."
     base, n_heads = model.base_model, model_dims(model)[1]
-    emb, sd = base.embeddings, {}
+    (emb, sd), (head, neurons) = (base.embeddings, {}), kept_parts(model, mask)
     for name in ('word_embeddings', 'position_embeddings', 'token_type_embeddings'):
         if hasattr(emb, name): sd[f'model.embeddings.{name}.weight'] = getattr(emb, name).weight
     sd.update(_weights('model.embeddings.LayerNorm', emb.LayerNorm))
     if getattr(base, 'embeddings_project', None) is not None: sd.update(_weights('model.embeddings.project', base.embeddings_project))
     for i, p in enumerate(layer_parts(model)):
-        pre, keep = f'model.layers.{i}', mask.head[i].nonzero().flatten().tolist()
+        pre, keep = f'model.layers.{i}', head[i].nonzero().flatten().tolist()
         if keep:
             rows = _head_rows(keep, p.o.in_features // n_heads)
             for name, lin in zip(('query', 'key', 'value'), (p.q, p.k, p.v)): sd.update(_weights(f'{pre}.attention.{name}', lin, rows=rows))
             sd.update(_weights(f'{pre}.attention.output', p.o, cols=rows))
-        if mask.mlp[i]: sd.update({**_weights(f'{pre}.ffn.up', p.ffn_in), **_weights(f'{pre}.ffn.down', p.ffn_out)})
+        if len(neurons[i]): sd.update({**_weights(f'{pre}.ffn.up', p.ffn_in, rows=neurons[i]), **_weights(f'{pre}.ffn.down', p.ffn_out, cols=neurons[i])})
         sd.update({**_weights(f'{pre}.attention_norm', p.attn_norm), **_weights(f'{pre}.ffn_norm', p.ffn_norm)})
     dense, out = EXPORTABLE[model.config.model_type]['classifier'](model)
     return {**sd, **_weights('pre_classifier', dense), **_weights('classifier', out)}
 
 # %% ../nbs/26_export.ipynb #3ebc1a7b
 def to_compact(model:nn.Module, # a full fine-tuned sequence classifier of an `EXPORTABLE` family; not modified
-               mask:StructuredMask, # the heads and MLPs to keep; must fit `model`
+               mask:Mask, # the heads and MLPs (`StructuredMask`) or FFN neurons (`NeuronMask`) to keep; must fit `model`
               )->CompactForSequenceClassification:
     "The subnetwork of `model` that `mask` keeps, as a `CompactForSequenceClassification` in eval mode."
     check_exportable(model); mask.validate(model)
@@ -137,24 +148,26 @@ def model_card(facts:dict, # from `card_facts`, with `parameters` (full, exporte
     "The README.md of an export: what the subnetwork is, where it came from, how well it does and how to load it."
     f, metric = facts, f" ({facts['metric']})" if facts.get('metric') else ''
     (h, H), (m, L) = f['n_heads'], f['n_mlps']
-    params = f.get('parameters')
+    params, neurons = f.get('parameters'), f.get('n_neurons')     # n_neurons (kept, all) and ffn_widths: a NeuronMask's
     rows = [('task', _cell(f['task'])), ('method', _cell(f['method'])),
             ('seeds', _cell(', '.join(f'{k}={v}' for k, v in f['seeds'].items()) or None)),
-            ('sparsity', f"{f['sparsity']:.1%} of heads and MLPs pruned ({H - h} of {H} heads, {L - m} of {L} MLPs)"),
+            ('sparsity', f"{f['sparsity']:.1%} of FFN neurons pruned ({neurons[1] - neurons[0]:,} of {neurons[1]:,}; every head kept)" if neurons
+                         else f"{f['sparsity']:.1%} of heads and MLPs pruned ({H - h} of {H} heads, {L - m} of {L} MLPs)"),
             ('parameters', _cell(params and f"{params['exported']:,} of {params['full']:,} ({params['exported'] / params['full']:.1%})")),
             ('dev score, subnetwork', _cell(f['dev_score'], '{:.4f}' + metric)),
             ('dev score, full model', _cell(f['full_dev_score'], '{:.4f}' + metric)),
             ('bert_lottery', f['bert_lottery_version'])]
-    layers = [f"| {i} | {', '.join(map(str, hs)) or 'none'} ({len(hs)}/{H // L}) | {'kept' if k else 'pruned'} |"
+    ffn = lambda i, k: f"{f['ffn_widths'][i]}/{neurons[1] // L} neurons" if neurons else 'kept' if k else 'pruned'
+    layers = [f"| {i} | {', '.join(map(str, hs)) or 'none'} ({len(hs)}/{H // L}) | {ffn(i, k)} |"
               for i, (hs, k) in enumerate(zip(f['heads_kept'], f['mlps_kept']))]
     return '\n'.join([
         '---', 'library_name: transformers', 'pipeline_tag: text-classification', 'tags: [bert_lottery, pruning, lottery-ticket]', '---', '',
-        f"# {f['task'] or 'A'} subnetwork: {h}/{H} heads, {m}/{L} MLPs", '',
+        f"# {f['task'] or 'A'} subnetwork: {h}/{H} heads, " + (f"{neurons[0]:,}/{neurons[1]:,} FFN neurons" if neurons else f"{m}/{L} MLPs"), '',
         f"A structured subnetwork of a fine-tuned {EXPORTABLE.get(f.get('source_model_type'), {}).get('name', 'BERT-family')} classifier, exported by bert_lottery: "
-        "the pruned attention heads and MLPs are removed, not masked. A layer without heads passes LayerNorm(input) on to its MLP; "
+        "the pruned attention heads, MLPs or FFN neurons are removed, not masked. A layer without heads passes LayerNorm(input) on to its MLP; "
         "a layer without MLP outputs LayerNorm(attention output).", '',
         '| | |', '|---|---|', *[f'| {k} | {v} |' for k, v in rows], '',
-        '## Heads and MLPs kept', '', '| layer | heads kept | MLP |', '|---|---|---|', *layers, '',
+        '## Heads and MLPs kept', '', f"| layer | heads kept | {'FFN width' if neurons else 'MLP'} |", '|---|---|---|', *layers, '',
         '## Loading', '',
         'The architecture is in `modeling_compact.py` (it imports only torch and transformers):', '',
         '```python', 'from transformers import pipeline',
@@ -173,13 +186,13 @@ def _as_model(checkpoint:str|Path|nn.Module):
     return check_exportable(_load(AutoModelForSequenceClassification.from_pretrained, folder, 'model').eval()), Path(folder)
 
 # %% ../nbs/26_export.ipynb #ab4ba608
-def _as_mask(mask:str|Path|Mask, model:nn.Module)->StructuredMask:
-    "`mask` (or the mask in that file) as a `StructuredMask` that fits `model`."
+def _as_mask(mask:str|Path|Mask, model:nn.Module)->Mask:
+    "`mask` (or the mask in that file) as a `StructuredMask` or `NeuronMask` that fits `model`."
     if isinstance(mask, (str, Path)): mask = Mask.load(mask)
     if isinstance(mask, GateMask) and not isinstance(mask, StructuredMask):
         raise ValueError(f"export needs 0/1 gates; this {type(mask).__name__} holds continuous ones: export `mask.binarize()`")
-    if not isinstance(mask, StructuredMask):
-        raise ValueError(f"export removes whole heads and MLPs and needs a StructuredMask, not a {type(mask).__name__}")
+    if not isinstance(mask, (StructuredMask, NeuronMask)):
+        raise ValueError(f"export removes whole heads and MLPs, or FFN neurons, and needs a StructuredMask or a NeuronMask, not a {type(mask).__name__}")
     return mask.validate(model)
 
 # %% ../nbs/26_export.ipynb #7481733e
@@ -199,7 +212,7 @@ def _save_tokenizer(tokenizer, folder:Path|None, out:Path)->bool:
 
 # %% ../nbs/26_export.ipynb #02b31f99
 def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its folder, or the model
-           mask:str|Mask, # the subnetwork: a `StructuredMask`, or its file
+           mask:str|Mask, # the subnetwork: a `StructuredMask` or `NeuronMask`, or its file
            output_dir:str, # the folder to write; it must not exist, or be empty
            tokenizer:str|None=None, # a tokenizer, or its folder; None = the checkpoint folder's, when it has one
            dev_score:float|None=None, # the subnetwork's dev score, for the model card; None = from the mask's meta or results.json
@@ -210,7 +223,10 @@ def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its fol
     mask, out = _as_mask(mask, model), Path(output_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f"{out} exists and is not an empty folder; choose a new output_dir")
     small = to_compact(model, mask)
-    facts = card_facts(mask, read_results(folder) if folder else None, dev_score, full_dev_score)
+    head, neurons = kept_parts(model, mask)
+    gates = mask if isinstance(mask, StructuredMask) else StructuredMask(head, torch.tensor([float(len(n) > 0) for n in neurons]), mask.meta)
+    facts = card_facts(gates, read_results(folder) if folder else None, dev_score, full_dev_score)
+    if isinstance(mask, NeuronMask): facts |= dict(sparsity=mask.sparsity, n_neurons=[mask.n_kept, mask.size], ffn_widths=mask.widths)
     facts |= dict(source_model_type=model.config.model_type, parameters=dict(full=sum(p.numel() for p in model.parameters()),
                                                                              exported=sum(p.numel() for p in small.parameters())))
     tmp = out.with_name(f'.{out.name}.tmp{os.getpid()}')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_masks.ipynb #e723aefd
 from __future__ import annotations
-import json, os
+import importlib, json, os
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +87,7 @@ def jaccard(self:Mask, other:Mask, # another mask of the same kind and shapes
 
 # %% ../nbs/05_masks.ipynb #ed2598cf
 _KINDS = {}
+_KIND_MODULES = {'neurons': 'bert_lottery.neurons'}   # kinds defined in later modules, imported when a file of that kind is loaded
 
 # %% ../nbs/05_masks.ipynb #acb09bf5
 @patch
@@ -121,6 +122,7 @@ def load(cls:Mask, path:str|Path, # a file written by `Mask.save`
     "Read a mask file; from a subclass, insist on that kind."
     ts, md = _read(Path(path))
     kind = md.get('kind')
+    if kind not in _KINDS and kind in _KIND_MODULES: importlib.import_module(_KIND_MODULES[kind])
     if kind not in _KINDS: raise ValueError(f"{path} holds a mask of unknown kind {kind!r}; known kinds: {list(_KINDS)}")
     sub = _KINDS[kind]
     if not issubclass(sub, cls): raise ValueError(f"{path} holds a {kind!r} mask ({sub.__name__}), not a {cls.kind!r} mask ({cls.__name__})")
