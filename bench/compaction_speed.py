@@ -11,7 +11,7 @@ it draws a representative seeded mask (40 of 72 heads, 4 of 6 MLPs, scaled to ot
 Masked and compacted passes are interleaved so that background load hits both alike; on a busy shared CPU pass
 --threads 1, since multi-threaded kernels then mostly wait for preempted sibling threads.
 """
-import argparse, os, statistics, time
+import argparse, os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
@@ -21,6 +21,7 @@ from transformers.utils import logging
 from bert_lottery.compaction import compact
 from bert_lottery.layout import model_dims
 from bert_lottery.masks import StructuredMask
+from _timing import add_threads_arg, clocked, interleaved, medians, set_threads
 
 
 def default_model_path():
@@ -53,17 +54,8 @@ def encoder_flops(config, mask, length):
 
 def time_interleaved(runs, batches, repeats):
     "Median seconds per pass over `batches` for each of `runs`, passes interleaved (alternating order) after one warm-up each."
-    def one_pass(run):
-        t = time.perf_counter()
-        for b in batches: run(b)
-        if batches[0].is_cuda: torch.cuda.synchronize()
-        return time.perf_counter() - t
-    for run in runs: one_pass(run)
-    times = [[] for _ in runs]
-    for r in range(repeats):
-        order = range(len(runs)) if r % 2 == 0 else reversed(range(len(runs)))
-        for i in order: times[i].append(one_pass(runs[i]))
-    return [statistics.median(t) for t in times]
+    passes = [clocked(lambda run=run: [run(b) for b in batches]) for run in runs]
+    return medians(interleaved(passes, repeats, warmup=1))
 
 
 def main():
@@ -75,11 +67,11 @@ def main():
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    add_threads_arg(p)
     p.add_argument("--train", action="store_true", help="time training steps instead of inference")
     p.add_argument("--precision", default="auto", help="training precision with --train: auto (the library default), bf16, fp32")
     a = p.parse_args()
-    if a.threads: torch.set_num_threads(a.threads)
+    set_threads(a.threads)
     logging.set_verbosity_error()
 
     model = AutoModelForSequenceClassification.from_pretrained(a.model or default_model_path(), num_labels=2).eval().to(a.device)

@@ -11,7 +11,7 @@ dev score, and the ratio compiled / eager. Results go to results/bench/compile_s
 
     HF_HUB_OFFLINE=1 python bench/compile_speed.py [--task RTE] [--epochs 3] [--data_root ../shared/data] [--arms eager compiled]
 """
-import argparse, json, os, time
+import argparse, json, os
 from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
@@ -20,6 +20,7 @@ from bert_lottery.data import encode_task, write_json
 from bert_lottery.metrics import main_metric
 from bert_lottery.models import load_model
 from bert_lottery.train import train
+from _timing import add_threads_arg, set_threads, timed
 
 def run_arm(arm, a):
     tok, m = load_model(task=a.task, seed=a.seed)
@@ -28,10 +29,8 @@ def run_arm(arm, a):
     if arm == 'compiled':
         torch._dynamo.reset()
         m.compile(dynamic={'true': True, 'false': False, 'none': None}[a.dynamic])
-    t0 = time.perf_counter()
-    log = train(m, a.task, encs['train'], a.seed, dev, epochs=a.epochs, precision=a.precision, pad_id=tok.pad_token_id or 0,
-                progress=False)
-    wall = time.perf_counter() - t0
+    wall, log = timed(lambda: train(m, a.task, encs['train'], a.seed, dev, epochs=a.epochs, precision=a.precision,
+                                    pad_id=tok.pad_token_id or 0, progress=False))
     eps = [e['examples_per_s'] for e in log['epochs']]
     name = main_metric(a.task)
     res = dict(arm=arm, task=a.task, epochs=a.epochs, seed=a.seed, precision=a.precision, dynamic=a.dynamic if arm == 'compiled' else None,
@@ -52,8 +51,9 @@ def main():
     p.add_argument('--data_root', default=None)
     p.add_argument('--arms', nargs='+', default=['eager', 'compiled'], choices=['eager', 'compiled'])
     p.add_argument('--out', default='results/bench/compile_speed.json')
+    add_threads_arg(p)
     a = p.parse_args()
-    logging.set_verbosity_error()
+    set_threads(a.threads); logging.set_verbosity_error()
     rows = [run_arm(arm, a) for arm in a.arms]
     by = {r['arm']: r for r in rows}
     if len(by) == 2:

@@ -15,7 +15,7 @@ Results go to results/bench/eval_speed.json.
 
     HF_HUB_OFFLINE=1 python bench/eval_speed.py --checkpoint runs/finetune/MRPC_s42 [--task MRPC] [--data_root ../shared/data]
 """
-import argparse, os, statistics, time
+import argparse, os
 from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
@@ -25,6 +25,7 @@ from bert_lottery.metrics import score, split_metric
 from bert_lottery.models import load_checkpoint
 from bert_lottery.sprune import sprune
 from bert_lottery.train import evaluate
+from _timing import add_threads_arg, median_of, set_threads, timed
 
 def eval_before(model, enc, pad_id):
     "The original's evaluation: padded to 128, file order, batch 32, no_grad."
@@ -34,12 +35,6 @@ def eval_before(model, enc, pad_id):
             preds.append(model(**model_inputs(b, labels=False)).logits.argmax(-1))
     return torch.cat(preds).numpy()
 
-def timed(fn, repeats):
-    ts, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter(); out = fn(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts), out
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', required=True)
@@ -48,19 +43,20 @@ def main():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--skip_sprune', action='store_true')
     p.add_argument('--out', default='results/bench/eval_speed.json')
+    add_threads_arg(p)
     a = p.parse_args()
-    logging.set_verbosity_error()
+    set_threads(a.threads); logging.set_verbosity_error()
     tok, model = load_checkpoint(a.checkpoint, a.task)
     pad = tok.pad_token_id or 0
     dev = encode_task(tok, a.task, a.data_root, splits=['dev'])['dev']
     res = dict(task=a.task, checkpoint=a.checkpoint, n_dev=len(dev), threads=torch.get_num_threads(), evaluation=[], sprune=[])
-    t_before, p_before = timed(lambda: eval_before(model, dev, pad), a.repeats)
+    t_before, _, p_before = median_of(lambda: eval_before(model, dev, pad), a.repeats)
     acc_before = score(a.task, p_before, dev.labels)['accuracy']
     res['evaluation'].append(dict(arm='before: padded 128, file order, batch 32, no_grad', batch=32, seconds=t_before, accuracy=acc_before))
     print(f"{a.task} dev ({len(dev)} examples), one evaluation, median of {a.repeats}:", flush=True)
     print(f"  before (padded 128, file order, batch 32, no_grad): {t_before:6.2f} s  acc {acc_before:.4f}", flush=True)
     for bs in (32, 64, 128, 256):
-        t, m = timed(lambda: evaluate(model, a.task, {'dev': dev}, batch_size=bs, pad_id=pad), a.repeats)
+        t, _, m = median_of(lambda: evaluate(model, a.task, {'dev': dev}, batch_size=bs, pad_id=pad), a.repeats)
         res['evaluation'].append(dict(arm=f'after: length-sorted, batch {bs}, inference_mode', batch=bs, seconds=t, accuracy=m['accuracy'],
                                       speedup=t_before / t))
         print(f"  after  (length-sorted, batch {bs:3d}, inference_mode): {t:6.2f} s  acc {m['accuracy']:.4f}  x{t_before / t:.2f}", flush=True)
@@ -71,9 +67,7 @@ def main():
                 ('length order: dynamic padding, length-sorted', dict(order='length'))]
         masks = {}
         for name, kw in arms:
-            t = time.perf_counter()
-            mask, hist = sprune(model, a.task, dev, pad_id=pad, progress=False, **kw)
-            secs = time.perf_counter() - t
+            secs, (mask, hist) = timed(lambda: sprune(model, a.task, dev, pad_id=pad, progress=False, **kw))
             masks[name] = mask
             same = bool(mask.head.equal(masks[arms[0][0]].head) and mask.mlp.equal(masks[arms[0][0]].mlp))
             row = dict(arm=name, seconds=secs, steps=len(hist), heads=mask.n_heads, mlps=mask.n_mlps, metric=mask.meta['metric'],

@@ -6,7 +6,8 @@ Each arm runs in its own process (so that peak resident memory is its own): `imp
 and `finetune` for `--rounds` epochs with the same seed, data and options. Prints seconds per round (per epoch), the
 overhead of a round (rewinding, pruning, masked training, evaluation) over a plain epoch, and peak RSS of each process.
 """
-import argparse, json, os, resource, subprocess, sys, time
+import argparse, json, os, resource, subprocess, sys
+from _timing import seconds
 
 def child(a):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -14,10 +15,8 @@ def child(a):
     from bert_lottery.tickets import imp
     from bert_lottery.train import finetune
     kw = dict(data_root=a.data_root, train_subset=a.train_subset, seed=42, progress=False)
-    t = time.perf_counter()
-    if a.mode == 'imp': imp(a.task, rounds=a.rounds, epochs_per_round=1, **kw)
-    else: finetune(a.task, epochs=a.rounds, warmup=0, weight_decay=0, **kw)
-    secs = time.perf_counter() - t
+    if a.mode == 'imp': secs = seconds(lambda: imp(a.task, rounds=a.rounds, epochs_per_round=1, **kw))
+    else: secs = seconds(lambda: finetune(a.task, epochs=a.rounds, warmup=0, weight_decay=0, **kw))
     print(json.dumps(dict(seconds=secs, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
 def main():

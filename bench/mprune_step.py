@@ -5,7 +5,7 @@ weight and bias) and evaluating the model under it, timed separately, against on
 
 Without --checkpoint the pre-trained model with a fresh head is used (the timing does not depend on the weights).
 """
-import argparse, os, statistics, time
+import argparse, os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
@@ -15,6 +15,7 @@ from bert_lottery.masks import WeightMask
 from bert_lottery.models import load_checkpoint, load_model
 from bert_lottery.select import magnitude_keep
 from bert_lottery.train import predict
+from _timing import add_threads_arg, medians, seconds, set_threads, timed
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -22,23 +23,24 @@ def main():
     p.add_argument('--task', default='MRPC')
     p.add_argument('--data_root', default=None)
     p.add_argument('--repeats', type=int, default=3)
+    add_threads_arg(p)
     a = p.parse_args()
-    logging.set_verbosity_error()
+    set_threads(a.threads); logging.set_verbosity_error()
     tok, model = load_checkpoint(a.checkpoint, a.task) if a.checkpoint else load_model(task=a.task)
     model.eval()
     dev = encode_task(tok, a.task, a.data_root, splits=['dev'])['dev']
     loader = glue_loader(dev, 128, pad_id=tok.pad_token_id)
     ws = prunable_weights(model, biases=True)
     keep = magnitude_keep(ws, 0.1)
+    def predict_under(mask):
+        with mask.apply(model): predict(model, loader)
     sel, ev, plain = [], [], []
     for _ in range(a.repeats):
-        t = time.perf_counter(); k2 = magnitude_keep(ws, 0.1, keep); sel.append(time.perf_counter() - t)
+        t, k2 = timed(lambda: magnitude_keep(ws, 0.1, keep)); sel.append(t)
         mask = WeightMask(k2)
-        t = time.perf_counter()
-        with mask.apply(model): predict(model, loader)
-        ev.append(time.perf_counter() - t)
-        t = time.perf_counter(); predict(model, loader); plain.append(time.perf_counter() - t)
-    s, e, pl = map(statistics.median, (sel, ev, plain))
+        ev.append(seconds(lambda: predict_under(mask)))
+        plain.append(seconds(lambda: predict(model, loader)))
+    s, e, pl = medians([sel, ev, plain])
     print(f"{a.task} dev: {len(dev)} examples; {sum(w.numel() for w in ws.values()):,} prunable weights and biases; threads {torch.get_num_threads()}")
     print(f"mask selection (global magnitude, 10% of the survivors): {s:6.2f} s")
     print(f"evaluation under the mask:                              {e:6.2f} s")

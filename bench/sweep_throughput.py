@@ -6,26 +6,30 @@ against Ray with the same workers (Ray's overhead ratio). Each arm runs the spec
 
 The spec: the embedded default model on SST-2, 2 seeds, s-pruning, good and bad subnetworks, pruned and retrained,
 the majority baseline, with 256 training and 256 dev examples per unit, one epoch (15 units): small enough to repeat, with the same
-mix of unit kinds as a real sweep.
+mix of unit kinds as a real sweep. `--quick` (a smoke test) shrinks it to 1 seed and 32 examples per unit (8 units).
 """
-import argparse, json, os, shutil, tempfile, time
+import argparse, json, os, shutil, tempfile
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import torch
-from bert_lottery.runner import expand, run_local, run_processes, run_ray
+from bert_lottery.spec import expand
+from bert_lottery.store import run_local, run_processes, run_ray
+from _timing import timed
 
-def spec(data_root):
-    return dict(name='bench', data_root=data_root, tasks=['SST-2'], seeds=[1, 2], methods=['sprune'], subnetworks=['good', 'bad'],
-                evaluations=['pruned', 'retrained'], baselines=['majority'], finetune=dict(train_subset=256, dev_subset=256, epochs=1),
-                sprune=dict(dev_subset=256))
+def spec(data_root, quick=False):
+    n, seeds = (32, [1]) if quick else (256, [1, 2])
+    return dict(name='bench', data_root=data_root, tasks=['SST-2'], seeds=seeds, methods=['sprune'], subnetworks=['good', 'bad'],
+                evaluations=['pruned', 'retrained'], baselines=['majority'], finetune=dict(train_subset=n, dev_subset=n, epochs=1),
+                sprune=dict(dev_subset=n))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'))
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--out', default=None)
+    p.add_argument('--quick', action='store_true', help='a smoke test: 1 seed, 32 examples per unit')
     a = p.parse_args()
-    s, cores = spec(a.data_root), os.cpu_count()
+    s, cores = spec(a.data_root, a.quick), os.cpu_count()
     n_units = len(expand(s))
     arms = [(f'local, 1 worker x {cores} threads', lambda st: (torch.set_num_threads(cores), run_local(s, st, progress=False))[1]),
             (f'processes, {a.workers} workers x 1 thread', lambda st: run_processes(s, st, workers=a.workers, threads=1)),
@@ -33,7 +37,7 @@ def main():
     rows = []
     for name, fn in arms:
         st = tempfile.mkdtemp(prefix='bench_sweep_')
-        t = time.perf_counter(); counts = fn(st); secs = time.perf_counter() - t
+        secs, counts = timed(lambda: fn(st))
         shutil.rmtree(st, ignore_errors=True)
         rows.append(dict(arm=name, seconds=round(secs, 1), units=n_units, units_per_hour=round(3600 * n_units / secs, 1), counts=counts))
         print(f"{name}: {secs:.0f} s for {n_units} units, {3600 * n_units / secs:.0f} units/hour, {counts}", flush=True)

@@ -30,6 +30,7 @@ Usage: python bench/vs_trainer.py [--data_root ../shared/data] [--tasks RTE MRPC
 import argparse, json, os, tempfile, time
 from pathlib import Path
 import numpy as np, torch
+from _timing import add_threads_arg, markdown_table, ratio, set_threads, timed
 
 ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16')
 HP = dict(epochs=3, lr=5e-5, batch_size=32, warmup=0.1, weight_decay=0.01, max_grad_norm=1.0, max_length=128)
@@ -59,24 +60,20 @@ def as_items(enc, pad_to=None, pad_id=0):
 
 def run_library(task, seed, a, precision):
     from bert_lottery.train import finetune
-    t0 = time.perf_counter()
-    r = finetune(task, data_root=a.data_root, seed=seed, progress=False, save_model=False, precision=precision,
-                 train_subset=a.train_subset, dev_subset=a.dev_subset,
-                 epochs=HP['epochs'], lr=HP['lr'], batch_size=HP['batch_size'], warmup=HP['warmup'],
-                 weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], max_length=HP['max_length'])
-    wall = time.perf_counter() - t0
+    wall, r = timed(lambda: finetune(task, data_root=a.data_root, seed=seed, progress=False, save_model=False, precision=precision,
+                                     train_subset=a.train_subset, dev_subset=a.dev_subset,
+                                     epochs=HP['epochs'], lr=HP['lr'], batch_size=HP['batch_size'], warmup=HP['warmup'],
+                                     weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], max_length=HP['max_length']))
     train_s = sum(e['seconds'] for e in r['history'])
     return dict(score=r['score'], metric=r['main_metric'], train_seconds=train_s, wall_seconds=wall,
                 examples_per_s=r['n_train'] * HP['epochs'] / train_s, n_train=r['n_train'], precision=r['precision'])
 
 
-def run_trainer(task, seed, a, grouped, bf16=False):
+def trainer_fit_predict(task, seed, a, grouped, bf16=False):
+    "Fine-tune with the `Trainer` and predict dev: the training metrics, the prediction output, the dev `Encoded`, the training-set size."
     from transformers import Trainer, TrainingArguments, DataCollatorWithPadding, default_data_collator
-    from bert_lottery.data import encode_task, get_task
-    from bert_lottery.metrics import score, split_metric
+    from bert_lottery.data import encode_task
     from bert_lottery.models import load_model
-    t0 = time.perf_counter()
-    task = get_task(task)
     tok, model = load_model(None, task, seed)
     encs = encode_task(tok, task, a.data_root, HP['max_length'],
                        subsets={'train': a.train_subset, **{s: a.dev_subset for s in task.eval_splits}})
@@ -99,14 +96,21 @@ def run_trainer(task, seed, a, grouped, bf16=False):
         # (Trainer._get_eval_sampler), so `predictions` come back permuted. Score them against the `label_ids`
         # that come back in the same order, never against the dataset's own order.
         out = trainer.predict(dev_ds)
-    wall = time.perf_counter() - t0
+    return m, out, dev, len(train_ds)
+
+
+def run_trainer(task, seed, a, grouped, bf16=False):
+    from bert_lottery.data import get_task
+    from bert_lottery.metrics import score, split_metric
+    task = get_task(task)
+    wall, (m, out, dev, n_train) = timed(lambda: trainer_fit_predict(task, seed, a, grouped, bf16))
     logits, labels, gold = out.predictions, np.asarray(out.label_ids), np.asarray(dev.labels)
     if not np.array_equal(np.sort(labels), np.sort(gold)):
         raise RuntimeError("the Trainer's label_ids are not a permutation of the dev labels")
     preds = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
     mm = split_metric(task)     # the main metric, named for the split where a task has several (MNLI)
     return dict(score=score(task, preds, labels)[mm], metric=mm, eval_order_permuted=bool((labels != gold).any()), train_seconds=m['train_runtime'], wall_seconds=wall,
-                examples_per_s=len(train_ds) * HP['epochs'] / m['train_runtime'], n_train=len(train_ds),
+                examples_per_s=n_train * HP['epochs'] / m['train_runtime'], n_train=n_train,
                 precision='bf16' if bf16 else 'no')
 
 
@@ -130,8 +134,7 @@ PAIRS = [('library', 'trainer_padded'), ('library', 'trainer_grouped'),         
 
 
 def table(out, tasks, arms=ARMS):
-    rows = ["| task | arm | precision | seeds | train examples/s | wall (s) | dev score (x100) | library speed-up |",
-            "|---|---|---|---|---|---|---|---|"]
+    header, rows = ['task', 'arm', 'precision', 'seeds', 'train examples/s', 'wall (s)', 'dev score (x100)', 'library speed-up'], []
     ratios = []
     for task in tasks:
         res = {arm: [json.loads(p.read_text()) for p in sorted(out.glob(f'{task}_{arm}_s*.json'))] for arm in arms}
@@ -140,17 +143,17 @@ def table(out, tasks, arms=ARMS):
             rs = res[arm]
             if not rs: continue   # arms not run (yet) are left out
             eps = [r['examples_per_s'] for r in rs]
-            ratio = f"{lib / np.mean(eps):.2f}x" if lib and arm != 'library' else ''
-            rows.append(f"| {task} | {arm} | {'fp32' if rs[0]['precision'] == 'no' else rs[0]['precision']} | {','.join(str(r['seed']) for r in rs)} | {fmt(eps)} | "
-                        f"{fmt([r['wall_seconds'] for r in rs], 0)} | {fmt([r['score'] for r in rs], 1, 100)} | {ratio} |")
+            speedup = ratio(lib, np.mean(eps)) if lib and arm != 'library' else ''
+            rows.append([task, arm, 'fp32' if rs[0]['precision'] == 'no' else rs[0]['precision'], ','.join(str(r['seed']) for r in rs),
+                         fmt(eps), fmt([r['wall_seconds'] for r in rs], 0), fmt([r['score'] for r in rs], 1, 100), speedup])
         for a1, a2 in PAIRS:
             r1, r2 = res.get(a1, []), res.get(a2, [])
             seeds = sorted({r['seed'] for r in r1} & {r['seed'] for r in r2})
             if not seeds: continue
             m = lambda rs, k: np.mean([r[k] for r in rs if r['seed'] in seeds])
-            ratios.append(f"{task}: {a1} / {a2} = {m(r1, 'examples_per_s') / m(r2, 'examples_per_s'):.2f}x examples/s; dev "
+            ratios.append(f"{task}: {a1} / {a2} = {ratio(m(r1, 'examples_per_s'), m(r2, 'examples_per_s'))} examples/s; dev "
                           f"{100 * m(r1, 'score'):.1f} vs {100 * m(r2, 'score'):.1f} (seeds {','.join(map(str, seeds))})")
-    return '\n'.join(rows) + '\n\n' + '\n'.join(ratios) + '\n'
+    return markdown_table(header, rows) + '\n\n' + '\n'.join(ratios) + '\n'
 
 
 def all_tasks(out):
@@ -168,7 +171,9 @@ def main():
     p.add_argument('--pause_file', default=None, help='while this file exists, wait before starting the next run')
     p.add_argument('--train_subset', type=int, default=None, help='smoke tests only: a seeded subset of the training set')
     p.add_argument('--dev_subset', type=int, default=None, help='smoke tests only: a seeded subset of the dev set')
+    add_threads_arg(p)
     a = p.parse_args()
+    set_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     print(f"threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}", flush=True)
     for seed in a.seeds:
