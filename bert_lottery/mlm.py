@@ -119,7 +119,8 @@ def mlm_batches(blocks:torch.Tensor, # [n_blocks, block_size], from `text_blocks
                 shuffle:bool=True, # a new random order each pass (False: in order, for evaluation)
                ):
     "Endless batches of masked blocks (`input_ids`, `labels`), masked as `DataCollatorForLanguageModeling` does."
-    collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
+    collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability)
+    collate.generator = torch.Generator().manual_seed(seed)   # its own seed= refuses to work in a worker process (nbdev_test's)
     g = torch.Generator().manual_seed(seed)
     while True:
         order = torch.randperm(len(blocks), generator=g) if shuffle else torch.arange(len(blocks))
