@@ -20,8 +20,7 @@ from transformers import AutoModelForQuestionAnswering, AutoTokenizer, set_seed
 from .data import Encoded, glue_loader, model_inputs, resolve_data_root, write_json
 from .masks import Mask, WeightMask
 from .models import DEFAULT_MODEL_NAME, _load, init_weights_, model_source
-from .records import save_history
-from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask
+from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask, save_imp_run
 from .train import check_hparams, eval_batch_size, make_accelerator, train
 
 # %% auto #0
@@ -397,10 +396,7 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric='f1', round_scores=[h.metric for h in history], round_metrics=done,
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)
-    if output_dir:
-        out = Path(output_dir)
-        for k, h in enumerate(history): h.mask.replace(**meta).save(out/f'round_{k}.safetensors')
-        final.save(out/'mask.safetensors'); save_history(out, history, masks=False); write_json(out/'summary.json', summ)
+    if output_dir: save_imp_run(output_dir, final, history, meta, summ)
     return summ
 
 # %% ../nbs/27_squad.ipynb #7aa56564

@@ -22,8 +22,8 @@ from .select import flatten_groups, magnitude_keep, random_keep, unflatten_group
 from .train import check_hparams, finetune, train
 
 # %% auto #0
-__all__ = ['check_sparsity', 'omp_mask', 'random_mask', 'base_params', 'check_imp_args', 'imp_loop', 'imp', 'matching', 'omp',
-           'transfer']
+__all__ = ['check_sparsity', 'omp_mask', 'random_mask', 'base_params', 'check_imp_args', 'imp_loop', 'save_imp_run', 'imp',
+           'matching', 'omp', 'transfer']
 
 # %% ../nbs/15_tickets.ipynb #fa1de76e
 def check_sparsity(sparsity:float # a fraction of weights to prune
@@ -93,6 +93,18 @@ def imp_loop(model, # a model with pre-trained weights and a seeded classifier
                                   rewind_classifier=rewind_classifier, pooler=pooler))
     return final, history
 
+# %% ../nbs/15_tickets.ipynb #591a2f3e
+def save_imp_run(output_dir:str|Path, # the folder to write
+                 final:WeightMask, # the final mask
+                 history:list, # `PruneStep`s of the rounds
+                 meta:dict, # metadata every round's mask carries
+                 summ:dict, # the summary
+                ):
+    "Write `round_<k>.safetensors`, `mask.safetensors`, the history and `summary.json` of an IMP run."
+    out = Path(output_dir)
+    for k, h in enumerate(history): h.mask.replace(**meta).save(out/f'round_{k}.safetensors')
+    final.save(out/'mask.safetensors'); save_history(out, history, masks=False); write_json(out/'summary.json', summ)
+
 # %% ../nbs/15_tickets.ipynb #9ba8e810
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask', 'epochs', 'decay_epochs', 'seed', 'first_epoch'])   # each round sets its own first epoch
 def imp(task:str='MRPC', # GLUE task
@@ -128,10 +140,7 @@ def imp(task:str='MRPC', # GLUE task
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric=main_metric(task), round_scores=[h.metric for h in history],
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)
-    if output_dir:
-        out = Path(output_dir)
-        for k, h in enumerate(history): h.mask.replace(**meta).save(out/f'round_{k}.safetensors')
-        final.save(out/'mask.safetensors'); save_history(out, history, masks=False); write_json(out/'summary.json', summ)
+    if output_dir: save_imp_run(output_dir, final, history, meta, summ)
     return summ
 
 # %% ../nbs/15_tickets.ipynb #7e670f6e
