@@ -1,12 +1,12 @@
 """Masked vs compacted speed, inference or training, measured side by side, against the theoretical (matmul FLOP) speed-up.
 
-    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model DIR] [--mask mask.safetensors] [--device cpu] [--train]
+    HF_HUB_OFFLINE=1 python bench/compaction_speed.py [--model_name DIR] [--mask mask.safetensors] [--device cpu] [--train]
 
 With --train each pass takes training steps like `train.train` (forward with labels under the library's default precision,
 backward, gradient clipping at 1.0, an AdamW step; weight decay is left out, which costs the same in both arms), the masked model with its mask applied throughout (gated heads and MLPs, as `finetune(mask=...)`),
 the compacted one as `finetune(compact=True)`; the FLOP ratio is the same, since backward costs about twice forward in both.
 
-Without --model it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
+Without --model_name it uses the embedded all-MiniLM-L6-v2 (6 layers x 12 heads) with a fresh 2-label classifier; without --mask
 it draws a representative seeded mask (40 of 72 heads, 4 of 6 MLPs, scaled to other model sizes) and says so.
 Masked and compacted passes are interleaved so that background load hits both alike; on a busy shared CPU pass
 --threads 1, since multi-threaded kernels then mostly wait for preempted sibling threads.
@@ -60,7 +60,7 @@ def time_interleaved(runs, batches, repeats):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", help="model directory (default: embedded all-MiniLM-L6-v2)")
+    p.add_argument("--model_name", help="model directory (default: embedded all-MiniLM-L6-v2)")
     p.add_argument("--mask", help="mask.safetensors written by StructuredMask.save (default: a representative seeded mask)")
     p.add_argument("--examples", type=int, default=64)
     p.add_argument("--length", type=int, default=128)
@@ -74,7 +74,7 @@ def main():
     set_threads(a.threads)
     logging.set_verbosity_error()
 
-    model = AutoModelForSequenceClassification.from_pretrained(a.model or default_model_path(), num_labels=2).eval().to(a.device)
+    model = AutoModelForSequenceClassification.from_pretrained(a.model_name or default_model_path(), num_labels=2).eval().to(a.device)
     if a.mask: mask = StructuredMask.load(a.mask, model=model)
     else:
         mask = representative_mask(model)
@@ -106,7 +106,7 @@ def main():
     measured = masked_s / small_s
     theory = encoder_flops(model.config, StructuredMask.ones(model), a.length) / encoder_flops(model.config, mask, a.length)
     n_params = lambda m: sum(p.numel() for p in m.parameters())
-    print(f"model: {a.model or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}), device: {a.device}, "
+    print(f"model: {a.model_name or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}), device: {a.device}, "
           f"threads: {torch.get_num_threads()}")
     print(f"mask: {mask.n_heads}/{mask.head.numel()} heads, {mask.n_mlps}/{mask.mlp.numel()} MLPs; meta {mask.meta}")
     print(f"timed: {'training steps (forward, backward, clip, AdamW)' if a.train else 'inference'}; "

@@ -3,7 +3,7 @@
     HF_HUB_OFFLINE=1 python bench/neuron_speed.py [--task MRPC] [--data_root DIR] [--examples 256] [--batch_size 32]
                                                   [--repeats 5] [--device cpu] [--threads 1] [--quick]
 
-- Model: --model, default the embedded all-MiniLM-L6-v2 (6 layers, FFN width 1536) with a fresh 2-label classifier; speed does
+- Model: --model_name, default the embedded all-MiniLM-L6-v2 (6 layers, FFN width 1536) with a fresh 2-label classifier; speed does
   not depend on the weights.
 - Masks: seeded random `NeuronMask`s that remove each share of all FFN neurons, drawn globally, so the widths differ a little
   between layers; `compaction.compact` slices each layer to its width (random masks are as fast as pruned ones of the same widths).
@@ -54,7 +54,7 @@ def encoder_flops(config, widths, batch, length):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", help="model directory (default: embedded all-MiniLM-L6-v2)")
+    p.add_argument("--model_name", help="model directory (default: embedded all-MiniLM-L6-v2)")
     p.add_argument("--task", default="MRPC")
     p.add_argument("--split", help="evaluation split (default: the task's first)")
     p.add_argument("--data_root", help="GLUE data root (default: $BERT_LOTTERY_DATA)")
@@ -73,7 +73,7 @@ def main():
     root = resolve_data_root(a.data_root)
     if root is None: p.error("no data root: pass --data_root or set BERT_LOTTERY_DATA (the folder that holds glue/)")
 
-    path, task = a.model or default_model_path(), get_task(a.task)
+    path, task = a.model_name or default_model_path(), get_task(a.task)
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=task.num_labels).eval().to(a.device)
     split = a.split or task.eval_splits[0]
@@ -100,7 +100,7 @@ def main():
     rows = [[f"{r:.0%}", f"{m.widths}", f"{n_params(s) / n_params(model):.3f}", ratio(full_flops, flops(m.widths)), ratio(times[0], t),
              f"{(times[0] / t) / (full_flops / flops(m.widths)):.2f}", f"{d:.1e}"]
             for r, m, s, t, d in zip(REMOVED, masks, smalls, times[1:], diffs)]
-    print(f"model: {a.model or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}, FFN widths {ffn_widths(model)}); device {a.device}, threads {threads}")
+    print(f"model: {a.model_name or 'embedded all-MiniLM-L6-v2'} ({type(model).__name__}, FFN widths {ffn_widths(model)}); device {a.device}, threads {threads}")
     print(f"inputs: {len(enc)} {task.name} {split} examples, max_length {a.max_length}, {len(batches)} length-grouped batches of "
           f"{a.batch_size} (padded lengths {min(T for _, T in shapes)}-{max(T for _, T in shapes)}); median of {a.repeats} interleaved passes "
           f"after 1 warm-up each{' (--quick: a smoke test, not a measurement)' if a.quick else ''}")

@@ -75,9 +75,10 @@ def cli():
 @verb('finetune')
 @command
 @delegates(finetune)
-def finetune_cmd(**kwargs):
+def finetune_cmd(task:str, # GLUE task
+                 **kwargs):
     "Fine-tune and evaluate a BERT-family model on one GLUE task, then print the dev metrics."
-    res = finetune(**kwargs)
+    res = finetune(task, **kwargs)
     print(json.dumps({k: res[k] for k in ('task', 'seed', 'n_train', 'train_seconds', 'main_metric', 'score', 'metrics')}, indent=1))
 
 # %% ../nbs/25_cli.ipynb #7aa5fd2a
@@ -140,17 +141,19 @@ def retrain_cmd(task:str, # GLUE task
 @verb('imp')
 @command
 @delegates(imp)
-def imp_cmd(**kwargs):
+def imp_cmd(task:str, # GLUE task
+            **kwargs):
     "Iterative magnitude pruning with rewinding (IMP), as Chen et al. 2020: every round's mask is saved; print the summary."
-    print(json.dumps(imp(**kwargs), indent=1))
+    print(json.dumps(imp(task, **kwargs), indent=1))
 
 # %% ../nbs/25_cli.ipynb #17ff04cd
 @verb('omp')
 @command
 @delegates(omp)
-def omp_cmd(**kwargs):
+def omp_cmd(task:str, # GLUE task the ticket is fine-tuned on
+            **kwargs):
     "One-shot magnitude pruning (OMP) of pre-trained or fine-tuned weights, then fine-tuning of the ticket; print the scores."
-    res = omp(**kwargs)
+    res = omp(task, **kwargs)
     print(json.dumps({k: res[k] for k in ('task', 'seed', 'mask', 'main_metric', 'score', 'metrics')}, indent=1))
 
 # %% ../nbs/25_cli.ipynb #ff65a3da

@@ -52,12 +52,13 @@ def _load(loader, source:str, what:str):
                       f"(HF_HUB_OFFLINE=1 forbids it). Cause: {type(e).__name__}: {e}") from e
 
 # %% ../nbs/07_models.ipynb #4fc599a1
-def load_model(name_or_path:str|None=None, # a hub name or a local path; None = the embedded default
-               task:str|GlueTask='MRPC',   # sets the number of labels (1 = regression)
+def load_model(model_name:str|None=None, # a hub name or a local path; None = the embedded default
+               task:str|GlueTask|None=None, # required: it sets the number of labels (1 = regression)
                seed:int=42                 # seeds the classifier initialisation
               ):
     "A tokenizer and a sequence-classification model for `task`, the new head initialised from `seed`."
-    task, source = get_task(task), model_source(name_or_path)
+    if task is None: raise TypeError("load_model needs the task: it sets the number of labels of the new classifier")
+    task, source = get_task(task), model_source(model_name)
     tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
     set_seed(seed)
     kw = dict(problem_type='regression') if task.is_regression else {}

@@ -154,7 +154,7 @@ def report(store:str|Path, # the store's folder
         if u.kind not in ('sprune', 'mprune') or not f.is_file(): continue
         m, seed = Mask.load(f), u.parents['checkpoint'].params['seed']
         if isinstance(m, StructuredMask): head, mlp, label = m.kept('head').float(), m.kept('mlp').float(), 'kept (100) or pruned (0)'
-        else: (head, mlp), label = component_density(m, load_model(spec['model'], u.params['task'])[1]), '% of weights kept'
+        else: (head, mlp), label = component_density(m, load_model(spec['model_name'], u.params['task'])[1]), '% of weights kept'
         fig, ax = plt.subplots(figsize=(0.55 * head.shape[1] + 3, 0.5 * head.shape[0] + 1.2))
         plot_density(head, mlp, title=f"{u.params['task']} seed {seed}: {u.kind} good mask", ax=ax, label=label)
         name = f"mask_{u.params['task']}_s{seed}_{u.kind}.png"

@@ -23,7 +23,7 @@ __all__ = ['DEFAULT_SPEC', 'CHOICES', 'OPTIONS_OF', 'check_spec', 'load_spec', '
 # %% ../nbs/22_spec.ipynb #dfeccba7
 DEFAULT_SPEC = dict(
     name='sweep',
-    model=None,                  # hub name or path; None = the embedded all-MiniLM-L6-v2
+    model_name=None,             # hub name or path; None = the embedded all-MiniLM-L6-v2
     data_root=None,              # a path: not part of any unit's identity
     tasks=['MRPC'], seeds=[42],
     methods=['sprune', 'mprune'],            # which pruning finds the good masks
@@ -40,7 +40,7 @@ DEFAULT_SPEC = dict(
 CHOICES = dict(methods=('sprune', 'mprune'), subnetworks=('good', 'random', 'bad'), evaluations=('pruned', 'retrained'),
                baselines=('majority', 'random_init'))
 OPTIONS_OF = dict(finetune=finetune, sprune=sprune_checkpoint, mprune=mprune_checkpoint, l0=l0_checkpoint)   # whose options each block holds
-_SET_BY_RUNNER = dict(finetune={'task', 'model', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress', 'first_epoch'},
+_SET_BY_RUNNER = dict(finetune={'task', 'model_name', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress', 'first_epoch'},
                       sprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'}, mprune={'checkpoint', 'task', 'output_dir', 'data_root', 'progress'},
                       l0={'checkpoint', 'task', 'output_dir', 'data_root', 'progress', 'target', 'seed'})
 _RANGE_CHECKS = dict(finetune=check_hparams, sprune=check_sprune_args, mprune=check_mprune_args)   # each block's own value checks
@@ -62,7 +62,7 @@ def check_spec(spec:dict # a spec with every field (`DEFAULT_SPEC` filled in)
               ):
     "Raise a `ValueError` naming the first invalid field or option of `spec`, and what would be valid."
     if not isinstance(spec['name'], str) or not spec['name']: raise ValueError(f"spec field 'name' must be a non-empty string, not {spec['name']!r}")
-    for f in ('model', 'data_root'):
+    for f in ('model_name', 'data_root'):
         if spec[f] is not None and not isinstance(spec[f], str): raise ValueError(f"spec field {f!r} must be a path or hub name (or null), not {spec[f]!r}")
     _check_list(spec, 'tasks', _is_task, list(GLUE_TASKS))
     _check_list(spec, 'seeds', _is_int, 'integers')
@@ -123,6 +123,8 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
 
 
 # %% ../nbs/22_spec.ipynb #a3ab64cd
+_HASHED_AS = dict(model_name='model')   # the key under which stores made before the rename to `model_name` hashed it: their units keep their ids
+
 @dataclass
 class Unit:
     "One step of a sweep: a kind, its options, its parents and the group it runs in."
@@ -133,7 +135,8 @@ class Unit:
 
     @property
     def id(self)->str:
-        ident = dict(kind=self.kind, params=self.params, parents={r: p.id for r, p in sorted(self.parents.items())})
+        params = {_HASHED_AS.get(k, k): v for k, v in self.params.items()}
+        ident = dict(kind=self.kind, params=params, parents={r: p.id for r, p in sorted(self.parents.items())})
         return self.kind + '-' + hashlib.sha1(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:12]
     def __repr__(self): return f"Unit({self.id}, {self.params})"
 
@@ -147,7 +150,7 @@ def expand(spec:dict # from `load_spec`
         if 'majority' in s['baselines'] and not get_task(task).is_regression:   # a regression task (STS-B) has no majority class
             units.append(Unit('majority', dict(task=task)))
         for seed in s['seeds']:
-            ft = Unit('finetune', dict(task=task, seed=seed, model=s['model'], **ft_opts)); ft.group = ft.id
+            ft = Unit('finetune', dict(task=task, seed=seed, model_name=s['model_name'], **ft_opts)); ft.group = ft.id
             units.append(ft)
             for method in s['methods']:
                 pr = Unit(method, dict(task=task, **dict(sorted(s[method].items()))), dict(checkpoint=ft), ft.id)
@@ -160,9 +163,9 @@ def expand(spec:dict # from `load_spec`
                     src = dict(mask=pr) if sub == 'good' else dict(mask=bad if sub == 'bad' else smp)
                     for ev in s['evaluations']:
                         if ev == 'pruned': units.append(Unit('pruned', dict(task=task, subnetwork=sub), dict(checkpoint=ft, **src), ft.id))
-                        else: units.append(Unit('retrained', dict(task=task, subnetwork=sub, seed=seed, model=s['model'], **ft_opts), src))
+                        else: units.append(Unit('retrained', dict(task=task, subnetwork=sub, seed=seed, model_name=s['model_name'], **ft_opts), src))
                 if method == 'sprune' and 'random_init' in s['baselines']:
-                    units.append(Unit('random_init', dict(task=task, seed=seed, model=s['model'], **ft_opts), dict(mask=smp)))
+                    units.append(Unit('random_init', dict(task=task, seed=seed, model_name=s['model_name'], **ft_opts), dict(mask=smp)))
             l0 = dict(s['l0'] or {})
             targets, l0_seeds = l0.pop('targets', []), l0.pop('seeds', [0])
             for target in targets:

@@ -153,11 +153,11 @@ def squad_features(tokenizer, # a fast Hugging Face tokenizer (it gives characte
                          np.array(labels, dtype=np.int64).reshape(-1, 2))
 
 # %% ../nbs/27_squad.ipynb #283d83f6
-def load_qa_model(model:str|None=None, # hub name or path of a BERT-family model or a fine-tuned QA checkpoint; None = the embedded all-MiniLM-L6-v2
+def load_qa_model(model_name:str|None=None, # hub name or path of a BERT-family model or a fine-tuned QA checkpoint; None = the embedded all-MiniLM-L6-v2
                   seed:int=42, # seeds the new span head
                  )->tuple:
     "A fast tokenizer and a question-answering model (a span head on the encoder), the new head initialised from `seed`."
-    source = model_source(model)
+    source = model_source(model_name)
     tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
     if not tok.is_fast: raise ValueError(f"{source} has a slow tokenizer ({type(tok).__name__}): SQuAD windows need a fast one's character offsets")
     set_seed(seed)
@@ -310,7 +310,7 @@ def train_squad(model:nn.Module, # a question-answering model, trained in place
 
 # %% ../nbs/27_squad.ipynb #d70baa5d
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'first_epoch'])
-def finetune_squad(model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
+def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
                    data_root:str|None=None, # a folder holding squad/train-v1.1.json and squad/dev-v1.1.json; None = $BERT_LOTTERY_DATA
                    output_dir:str|None=None, # where the checkpoint, results.json and predictions.json go; None = don't save
                    seed:int=42, # seed of the span head, the data order, dropout and baseline weights
@@ -331,18 +331,18 @@ def finetune_squad(model:str|None=None, # hub name or path of a BERT-family mode
                    save_model:bool=True, # write the checkpoint too, not only results.json and predictions.json
                    precision:str='auto', # 'auto' (bf16 where the hardware has it, else fp32), 'bf16' or 'fp32'
                    **kwargs)->dict:
-    "Fine-tune and evaluate `model` (or a subnetwork of it) on SQuAD v1.1; returns (and saves) the results, F1 as `score`."
+    "Fine-tune and evaluate the model `model_name` (or a subnetwork of it) on SQuAD v1.1; returns (and saves) the results, F1 as `score`."
     hp = dict(epochs=epochs, lr=lr, batch_size=batch_size, warmup=warmup, weight_decay=weight_decay)
     check_hparams(weights=weights, **hp, **kwargs)
     if isinstance(mask, (str, Path)): mask = Mask.load(mask)
-    tok, m = load_qa_model(model, seed)
+    tok, m = load_qa_model(model_name, seed)
     init_weights_(m, weights, seed)
     if mask is not None: mask = fit_to_qa(mask, m)
     data = squad_splits(tok, data_root, max_length, doc_stride, max_query_length, dict(train=train_subset, dev=dev_subset))
     acc, pad_id, t0 = make_accelerator(precision), tok.pad_token_id or 0, time.perf_counter()
     log = train_squad(m, data, seed, mask, pad_id, n_best, max_answer_length, accelerator=acc, **hp, **kwargs)
     if isinstance(mask, WeightMask): mask.zero_pruned_(m)        # the saved checkpoint is the ticket itself
-    res = dict(task='SQuAD v1.1', model=model or DEFAULT_MODEL_NAME, weights=weights, **log['hparams'], max_length=max_length,
+    res = dict(task='SQuAD v1.1', model=model_name or DEFAULT_MODEL_NAME, weights=weights, **log['hparams'], max_length=max_length,
                doc_stride=doc_stride, max_query_length=max_query_length, n_best=n_best, max_answer_length=max_answer_length,
                n_train=len(data['train'][0]), n_train_windows=len(data['train'][1]), n_dev=len(data['dev'][0]),
                n_dev_windows=len(data['dev'][1]), train_seconds=time.perf_counter() - t0, metrics=log['metrics'], main_metric='f1',
@@ -360,7 +360,7 @@ def finetune_squad(model:str|None=None, # hub name or path of a BERT-family mode
 # %% ../nbs/27_squad.ipynb #061fcb50
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask', 'first_epoch', 'epochs', 'decay_epochs'])   # each round sets its own
 def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask), round_<k>.safetensors, history and summary go
-              model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
+              model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
               data_root:str|None=None, # a folder holding squad/train-v1.1.json and squad/dev-v1.1.json; None = $BERT_LOTTERY_DATA
               seed:int=42, # seed of the span head, the data order and dropout
               rounds:int=5, # pruning rounds; the final sparsity is rounds x rate
@@ -383,7 +383,7 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
     "Iterative magnitude pruning with rewinding on SQuAD v1.1, scored by dev F1; saves every round's mask and returns the summary."
     hp = dict(lr=lr, batch_size=batch_size, warmup=warmup, weight_decay=weight_decay)
     check_hparams(**hp, **kwargs); check_imp_args(rounds, rate)
-    tok, m = load_qa_model(model, seed)
+    tok, m = load_qa_model(model_name, seed)
     data = squad_splits(tok, data_root, max_length, doc_stride, max_query_length, dict(train=train_subset, dev=dev_subset))
     done = []
     def finetune_round(model, mask):
@@ -392,7 +392,7 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
         done.append(log['metrics']); return log['metrics']['f1']
     t0 = time.perf_counter()
     final, history = imp_loop(m, finetune_round, rounds, rate, rewind_classifier, pooler, kwargs.get('progress', True))
-    meta = dict(task='SQuAD v1.1', model=model or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, **hp, **kwargs)
+    meta = dict(task='SQuAD v1.1', model=model_name or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, **hp, **kwargs)
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric='f1', round_scores=[h.metric for h in history], round_metrics=done,
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)
@@ -407,5 +407,5 @@ def omp_squad(sparsity:float=0.5, # fraction of the encoder's prunable weights t
               **kwargs)->dict:
     "One-shot magnitude pruning of pre-trained or fine-tuned weights to `sparsity`, then fine-tuning of the ticket on SQuAD."
     check_sparsity(sparsity); check_hparams(**kwargs)
-    _, src = load_qa_model(kwargs.get('model') if source == 'pretrained' else source)
+    _, src = load_qa_model(kwargs.get('model_name') if source == 'pretrained' else source)
     return finetune_squad(mask=omp_mask(src, sparsity, pooler).replace(source=str(source), task='SQuAD v1.1'), **kwargs)

@@ -75,7 +75,7 @@ def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool
     p, k = dict(unit.params), unit.kind
     ckpt = str(store.heavy(unit.parents['checkpoint'].id)) if 'checkpoint' in unit.parents else None
     if k == 'finetune':
-        res = finetune(p.pop('task'), model=p.pop('model'), data_root=data_root, output_dir=str(store.heavy(unit.id)), progress=progress, **p)
+        res = finetune(p.pop('task'), model_name=p.pop('model_name'), data_root=data_root, output_dir=str(store.heavy(unit.id)), progress=progress, **p)
         write_json(out/'results.json', res)
     elif k in ('sprune', 'mprune'):
         (sprune_checkpoint if k == 'sprune' else mprune_checkpoint)(ckpt, p.pop('task'), str(out), data_root=data_root, progress=progress, **p)
@@ -90,7 +90,7 @@ def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool
     elif k in ('retrained', 'random_init'):
         p.pop('subnetwork', None)
         weights = 'random' if k == 'random_init' else 'pretrained'
-        res = retrain(p.pop('task'), _mask_of(store, unit), model=p.pop('model'), data_root=data_root, weights=weights,
+        res = retrain(p.pop('task'), _mask_of(store, unit), model_name=p.pop('model_name'), data_root=data_root, weights=weights,
                       save_model=False, progress=progress, **p)
         write_json(out/'results.json', res)
     elif k == 'majority': write_json(out/'results.json', majority_class(p['task'], data_root))

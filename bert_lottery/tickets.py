@@ -107,9 +107,9 @@ def save_imp_run(output_dir:str|Path, # the folder to write
 
 # %% ../nbs/15_tickets.ipynb #9ba8e810
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask', 'epochs', 'decay_epochs', 'seed', 'first_epoch'])   # each round sets its own first epoch
-def imp(task:str='MRPC', # GLUE task
+def imp(task:str, # GLUE task
         output_dir:str|None=None, # where mask.safetensors (the final mask), round_<k>.safetensors, history and summary go
-        model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
+        model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
         data_root:str|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
         seed:int=42, # seed of the classifier initialisation, data order and dropout
         rounds:int=5, # pruning rounds; the final sparsity is rounds x rate
@@ -125,7 +125,7 @@ def imp(task:str='MRPC', # GLUE task
     "Iterative magnitude pruning with rewinding on `task`; saves every round's mask and returns the summary."
     task = get_task(task); kwargs = dict(dict(warmup=0, weight_decay=0), **kwargs)
     check_hparams(**kwargs); check_imp_args(rounds, rate)
-    tok, m = load_model(model, task, seed)
+    tok, m = load_model(model_name, task, seed)
     encs = encode_task(tok, task, data_root, max_length, subsets={'train': train_subset, **{s: dev_subset for s in task.eval_splits}})
     evals = {s: encs[s] for s in task.eval_splits}
     rounds_done = []
@@ -136,7 +136,7 @@ def imp(task:str='MRPC', # GLUE task
         return log['epochs'][-1]['dev'][main_metric(task)]
     t0 = time.perf_counter()
     final, history = imp_loop(m, finetune_round, rounds, rate, rewind_classifier, pooler, kwargs.get('progress', True))
-    meta = dict(task=task.name, model=model or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, reseed_rounds=reseed_rounds, **kwargs)
+    meta = dict(task=task.name, model=model_name or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round, reseed_rounds=reseed_rounds, **kwargs)
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric=main_metric(task), round_scores=[h.metric for h in history],
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)
@@ -155,14 +155,14 @@ def matching(full_scores:list, # the full model's dev scores over >= 3 fine-tuni
 
 # %% ../nbs/15_tickets.ipynb #e5faa8a4
 @delegates(finetune, but=['mask'])
-def omp(task:str='MRPC', # GLUE task the ticket is fine-tuned on
+def omp(task:str, # GLUE task the ticket is fine-tuned on
         sparsity:float=0.5, # fraction of the pooled prunable weights to prune
         source:str='pretrained', # whose weights are pruned: 'pretrained', or a fine-tuned checkpoint folder
         pooler:bool=True, # prune the pooler's dense weight too (Chen et al.)
         **kwargs)->dict:
     "One-shot magnitude pruning of pre-trained or fine-tuned weights to `sparsity`, then fine-tuning of the ticket."
     check_sparsity(sparsity); check_hparams(**kwargs)
-    _, src = load_model(kwargs.get('model'), task) if source == 'pretrained' else load_checkpoint(source, task)
+    _, src = load_model(kwargs.get('model_name'), task) if source == 'pretrained' else load_checkpoint(source, task)
     mask = omp_mask(src, sparsity, pooler).replace(source=str(source), task=get_task(task).name)
     return finetune(task, mask=mask, **kwargs)
 

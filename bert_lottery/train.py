@@ -233,8 +233,8 @@ def _main_metric(task:GlueTask, eval_splits:list)->str:
 
 # %% ../nbs/09_train.ipynb #91f7d9da
 @delegates(train, but=['evals', 'pad_id', 'accelerator', 'mask'])
-def finetune(task:str='MRPC', # GLUE task
-             model:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
+def finetune(task:str, # GLUE task
+             model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
              data_root:str|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
              output_dir:str|None=None, # where the checkpoint and results.json go; None = don't save
              seed:int=42, # seed of the classifier initialisation, data order, dropout and baseline weights
@@ -248,14 +248,14 @@ def finetune(task:str='MRPC', # GLUE task
              save_model:bool=True, # write the checkpoint too, not only results.json
              precision:str='auto', # 'auto' (bf16 where the hardware has it, else fp32), 'bf16' or 'fp32'
              **kwargs)->dict:
-    "Fine-tune and evaluate `model` (or a subnetwork of it) on `task`; returns (and saves) the results."
+    "Fine-tune and evaluate the model `model_name` (or a subnetwork of it) on `task`; returns (and saves) the results."
     task = get_task(task); check_hparams(weights=weights, **kwargs)
     _check_split(task, train_split)
     eval_splits = [s for s in task.eval_splits if s != train_split]
     if not eval_splits: raise ValueError(f"training on {train_split!r} leaves {task.name} no split to evaluate on")
     if isinstance(mask, (str, Path)): mask = Mask.load(mask)
     acc = make_accelerator(precision)
-    tok, m = load_model(model, task, seed)
+    tok, m = load_model(model_name, task, seed)
     init_weights_(m, weights, seed)
     if mask is not None: mask.validate(m)
     train_mask = mask
@@ -268,7 +268,7 @@ def finetune(task:str='MRPC', # GLUE task
     t0 = time.perf_counter()
     log = train(m, task, encs[train_split], seed, evals, mask=train_mask, pad_id=tok.pad_token_id or 0, accelerator=acc, **kwargs)
     if isinstance(mask, WeightMask): mask.zero_pruned_(acc.unwrap_model(m))   # the saved checkpoint is the ticket itself
-    res = dict(task=task.name, model=model or DEFAULT_MODEL_NAME, weights=weights, compact=compact, **log['hparams'], max_length=max_length,
+    res = dict(task=task.name, model=model_name or DEFAULT_MODEL_NAME, weights=weights, compact=compact, **log['hparams'], max_length=max_length,
                train_split=train_split, n_train=len(encs[train_split]), n_eval={s: len(e) for s, e in evals.items()}, train_seconds=time.perf_counter() - t0,
                metrics=log['epochs'][-1]['dev'], main_metric=_main_metric(task, eval_splits), history=log['epochs'],
                n_processes=acc.num_processes, device=str(acc.device), precision=acc.mixed_precision)

@@ -10,10 +10,8 @@ Stages (each skips what is already done):
   patterns      every head's raw and normed patterns over 30 dev inputs of MRPC and RTE, pre-trained and fine-tuned,
                 against super-survival across our seeds                                  -> results/patterns/heads_*.json
 """
-import argparse, json
+import argparse
 from pathlib import Path
-import numpy as np
-import torch
 from scipy.stats import pearsonr
 from bert_lottery.data import encode, load_glue, seeded_subset, write_json
 from bert_lottery.masks import StructuredMask

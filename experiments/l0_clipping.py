@@ -5,7 +5,7 @@ Trains L0 gates to 50% on a fine-tuned checkpoint twice, with the same seed, wit
 fraction of steps whose gradient norm (gates and multipliers) exceeded 1.0, and the final sparsity, KL and mask of each, to
 results/l0/clipping.json.
 """
-import argparse, json
+import argparse
 from pathlib import Path
 import numpy as np
 from bert_lottery.data import encode, load_glue, seeded_subset, write_json
