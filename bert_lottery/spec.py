@@ -104,7 +104,8 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
         if not spec: raise ValueError(f"The spec file {p} is empty: a spec names at least its tasks (valid fields: {list(DEFAULT_SPEC)})")
         if not isinstance(spec, dict): raise ValueError(f"The spec file {p} must hold a mapping of fields, not {type(spec).__name__}")
     unknown = set(spec) - set(DEFAULT_SPEC)
-    if unknown: raise ValueError(f"Unknown spec fields {sorted(unknown)}; valid fields: {list(DEFAULT_SPEC)}")
+    if unknown: raise ValueError(f"Unknown spec fields {sorted(unknown)}; valid fields: {list(DEFAULT_SPEC)}"
+                                 + (". The field `model` is now `model_name`: rename it (in a store's spec.json too)" if 'model' in unknown else ''))
     spec = {**DEFAULT_SPEC, **spec}
     check_spec(spec)
     ft = dict(spec['finetune'] or {})
