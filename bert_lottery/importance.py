@@ -6,7 +6,7 @@
 from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import torch
@@ -18,8 +18,8 @@ from .masking import apply_gates
 from .masks import StructuredMask
 
 # %% auto #0
-__all__ = ['ACCUMULATE', 'frozen_weights', 'fresh_gates', 'gate_grads', 'GateScores', 'gate_importance', 'minmax_scale',
-           'normalize_head_scores', 'normalize_mlp_scores', 'importance_scores']
+__all__ = ['ACCUMULATE', 'frozen_weights', 'fresh_gates', 'gate_grads', 'GateScores', 'accumulate_grads', 'gate_importance',
+           'minmax_scale', 'normalize_head_scores', 'normalize_mlp_scores', 'importance_scores']
 
 # %% ../nbs/11_importance.ipynb #17e5c96d
 @contextmanager
@@ -68,6 +68,35 @@ class GateScores:
     preds: np.ndarray     # predicted class ids (or regression scores), in dataset order
     labels: np.ndarray    # the gold labels, in dataset order
 
+# %% ../nbs/11_importance.ipynb #5dc88be9
+def accumulate_grads(model:nn.Module, # a `...ForSequenceClassification` model
+                     batches:Iterable[Mapping[str, Tensor]], # batches with `labels` (and `idx` to restore the order)
+                     grads:Callable, # batch -> (a tuple of gate gradients, the logits)
+                     accumulate:str='mean_abs', # 'mean_abs': E|dL/dg| (the paper); 'running_sum': the original code's never-zeroed grads
+                     progress:bool=False, # show a progress bar
+                     desc:str='importance', # the progress bar's label
+                    )->tuple:
+    "The accumulated |gradients| of each gate tensor over `batches`, and the predictions and labels of the same pass, in dataset order."
+    if accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {accumulate!r}")
+    total = run = None
+    n, preds, labels, idxs = 0, [], [], []
+    with frozen_weights(model):
+        for batch in tqdm(batches, desc=desc, disable=not progress):
+            gs, logits = grads(batch)
+            bs = len(batch['labels'])
+            if total is None: total, run = [0.] * len(gs), [0.] * len(gs)
+            if accumulate == 'mean_abs': total = [t + bs * g.abs() for t, g in zip(total, gs)]
+            else:
+                run = [r + g for r, g in zip(run, gs)]
+                total = [t + r.abs() for t, r in zip(total, run)]
+            n += bs
+            preds.append((logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)).float().cpu())
+            labels.append(batch['labels'].cpu()); idxs.append(batch.get('idx', torch.arange(n - bs, n)).cpu())
+    if n == 0: raise ValueError("no batches to score: the split is empty")
+    if accumulate == 'mean_abs': total = [t / n for t in total]
+    order = torch.cat(idxs).argsort()
+    return [t.cpu() for t in total], torch.cat(preds)[order].numpy(), torch.cat(labels)[order].numpy()
+
 # %% ../nbs/11_importance.ipynb #993cd120
 def gate_importance(model:nn.Module, # a `...ForSequenceClassification` model
                     batches:Iterable[Mapping[str, Tensor]], # batches with `labels` (and `idx` to restore the order)
@@ -76,24 +105,11 @@ def gate_importance(model:nn.Module, # a `...ForSequenceClassification` model
                     progress:bool=False, # show a progress bar
                    )->GateScores:
     "Raw head and MLP importance under `mask`, and the predictions of the same pass."
-    if accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {accumulate!r}")
-    head = mlp = run_h = run_m = 0.
-    n, preds, labels, idxs = 0, [], [], []
-    with frozen_weights(model):
-        for i, batch in enumerate(tqdm(batches, desc='importance', disable=not progress)):
-            dh, dm, logits = gate_grads(model, batch, mask.head, mask.mlp)
-            bs = len(batch['labels'])
-            if accumulate == 'mean_abs': head, mlp = head + bs * dh.abs(), mlp + bs * dm.abs()
-            else:
-                run_h, run_m = run_h + dh, run_m + dm
-                head, mlp = head + run_h.abs(), mlp + run_m.abs()
-            n += bs
-            preds.append((logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)).float().cpu())
-            labels.append(batch['labels'].cpu()); idxs.append(batch.get('idx', torch.arange(n - bs, n)).cpu())
-    if n == 0: raise ValueError("no batches to score: the split is empty")
-    if accumulate == 'mean_abs': head, mlp = head / n, mlp / n
-    order = torch.cat(idxs).argsort()
-    return GateScores(head.cpu(), mlp.cpu(), torch.cat(preds)[order].numpy(), torch.cat(labels)[order].numpy())
+    def grads(batch):
+        dh, dm, logits = gate_grads(model, batch, mask.head, mask.mlp)
+        return (dh, dm), logits
+    (head, mlp), preds, labels = accumulate_grads(model, batches, grads, accumulate, progress)
+    return GateScores(head, mlp, preds, labels)
 
 # %% ../nbs/11_importance.ipynb #3aa410a1
 def minmax_scale(x:Tensor # scores

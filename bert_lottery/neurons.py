@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .compaction import compact
 from .data import Encoded, GlueTask, encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset
-from .importance import ACCUMULATE, fresh_gates, frozen_weights, normalize_head_scores
+from .importance import ACCUMULATE, accumulate_grads, fresh_gates, normalize_head_scores
 from .layout import encoder_layers, layer_parts
 from .masks import Mask, StructuredMask, _KINDS
 from .metrics import main_metric, score, split_metric
@@ -156,21 +156,11 @@ def neuron_importance(model:nn.Module, # a `...ForSequenceClassification` model
                       progress:bool=False, # show a progress bar
                      )->NeuronScores:
     "Raw FFN-neuron importance under `mask`, and the predictions of the same pass."
-    if accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {accumulate!r}")
-    total = run = 0.
-    n, preds, labels, idxs = 0, [], [], []
-    with frozen_weights(model):
-        for batch in tqdm(batches, desc='neuron importance', disable=not progress):
-            dg, out = neuron_grads(model, batch, mask.neuron)
-            bs = len(batch['labels'])
-            if accumulate == 'mean_abs': total = total + bs * dg.abs()
-            else: run = run + dg; total = total + run.abs()
-            n += bs
-            preds.append((out[:, 0] if out.shape[-1] == 1 else out.argmax(-1)).float().cpu())
-            labels.append(batch['labels'].cpu()); idxs.append(batch.get('idx', torch.arange(n - bs, n)).cpu())
-    if n == 0: raise ValueError("no batches to score: the split is empty")
-    order = torch.cat(idxs).argsort()
-    return NeuronScores((total / n if accumulate == 'mean_abs' else total).cpu(), torch.cat(preds)[order].numpy(), torch.cat(labels)[order].numpy())
+    def grads(batch):
+        dg, logits = neuron_grads(model, batch, mask.neuron)
+        return (dg,), logits
+    (total,), preds, labels = accumulate_grads(model, batches, grads, accumulate, progress, desc='neuron importance')
+    return NeuronScores(total, preds, labels)
 
 # %% ../nbs/13a_neurons.ipynb #8a615934
 SCHEDULES = ('remaining', 'all')
