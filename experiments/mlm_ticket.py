@@ -53,6 +53,7 @@ def table(R, tasks):
             o = next((x for x in tasks if x != t), t)
             r = read(R/pat.format(t=t, o=o))
             row[t] = None if r is None else round(100 * r['score'], 1)
+            row[f'{t}_precision'] = None if r is None else 'bf16' if r.get('precision') == 'bf16' else 'fp32'   # older records name none: fp32
         rows.append(row)
     floors = {}
     for t in tasks:
@@ -95,7 +96,9 @@ def main():
             rows = table(R, a.tasks)
             write_json(R/'mlm'/'transfer.json', rows)
             print('| subnetwork (50% sparse) | ' + ' | '.join(a.tasks) + ' |\n|---|' + '---|' * len(a.tasks))
-            for r in rows: print(f"| {r['subnetwork']} | " + ' | '.join('-' if r[t] is None else f'{r[t]:.1f}' for t in a.tasks) + ' |')
+            cell = lambda r, t: '-' if r[t] is None else f"{r[t]:.1f}" + (' (bf16)' if r.get(f'{t}_precision') == 'bf16' else '')
+            for r in rows: print(f"| {r['subnetwork']} | " + ' | '.join(cell(r, t) for t in a.tasks) + ' |')
+            print('Each run trained in fp32 unless marked (bf16): the bf16 runs were made on a machine with native bf16, with the same recipe and seed.')
     if a.smoke: print('smoke run written to', R)
 
 if __name__ == '__main__': main()
