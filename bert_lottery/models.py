@@ -32,11 +32,11 @@ def _only_a_path(name:str)->bool:
     return name.startswith(('/', '.', '~')) or name.count('/') > 1 or '\\' in name or name.endswith('/')
 
 # %% ../nbs/07_models.ipynb #3ccb3a26
-def model_source(name_or_path:str|Path|None # a folder, a hub name, or None for the embedded default
+def model_source(model_name:str|Path|None # a folder, a hub name, or None for the embedded default
                 )->str:
     "The folder or hub name to load from; a clear error for a path that does not exist."
-    if name_or_path is None: return default_model()
-    name, p = str(name_or_path), Path(name_or_path).expanduser()
+    if model_name is None: return default_model()
+    name, p = str(model_name), Path(model_name).expanduser()
     if p.is_dir(): return str(p)
     if p.exists(): raise ValueError(f"{p} is a file; expected a model folder (holding config.json) or a hub name")
     if _only_a_path(name): raise FileNotFoundError(f"No model folder at {p.resolve()}: check the path (a fine-tuning run's output_dir)")
