@@ -19,6 +19,7 @@ Checkpoints are not kept; results/ gets JSON and mask files only.
 import argparse, json, tempfile
 from pathlib import Path
 from bert_lottery.data import write_json
+from _stages import run
 from bert_lottery.mlm import glue_corpus, mlm_imp
 from bert_lottery.models import load_model
 from bert_lottery.tickets import matching, random_mask, transfer
@@ -35,13 +36,6 @@ ROWS = [('full model', 'finetune/{t}_s42.json'), ('own IMP ticket (encoder and p
         ('random pruning (encoder)', 'tickets/{t}_s42/random_pruning_50_nopooler.json'),
         ('random pruning (encoder and pooler)', 'tickets/{t}_s42/random_pruning_50.json')]
 
-def run(path, fn):
-    "Run `fn` unless `path` exists; write its JSON result there."
-    path = Path(path)
-    if path.exists(): print('done already:', path); return json.loads(path.read_text())
-    res = fn(); write_json(path, res)
-    print(f"{path}: {res.get('main_metric', '')} {res.get('score', res.get('final_sparsity', ''))}", flush=True)
-    return res
 
 def table(R, tasks):
     "Dev scores (x100) at 50% sparsity, one column per task, from the JSON files under `R`."

@@ -19,7 +19,7 @@ Checkpoints stay in runs/ (git-ignored); results/ gets JSON and mask files only.
 """
 import argparse, json, shutil
 from pathlib import Path
-from bert_lottery.data import write_json
+from _stages import run
 from bert_lottery.models import load_model
 from bert_lottery.mprune import mprune_checkpoint
 from bert_lottery.tickets import imp, matching, omp, random_mask, transfer
@@ -28,13 +28,6 @@ from bert_lottery.train import finetune
 EXTRA_SEEDS = (1337, 86)   # the full model's other fine-tuning seeds, for the matching rule's standard deviation
 STAGES = ['mprune', 'imp', 'seeds', 'ticket50', 'transfer', 'random50', 'omp50', 'weights50', 'tickets', 'omp50_nopooler']
 
-def run(path, fn):
-    "Run `fn` unless `path` exists; write its JSON result there."
-    path = Path(path)
-    if path.exists(): print('done already:', path); return json.loads(path.read_text())
-    res = fn(); write_json(path, res)
-    print(f"{path}: {res.get('main_metric', '')} {res.get('score', res.get('metric', ''))}", flush=True)
-    return res
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
