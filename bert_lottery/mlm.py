@@ -20,6 +20,7 @@ from .masks import WeightMask
 from .models import DEFAULT_MODEL_NAME, _load, model_source
 from .select import magnitude_keep
 from .tickets import base_params, check_imp_args, imp_loop
+from .train import _optimizer
 
 # %% auto #0
 __all__ = ['Corpus', 'load_corpus', 'glue_corpus', 'special_ends', 'text_blocks', 'mlm_batches', 'eval_batches', 'logits_at',
@@ -187,10 +188,8 @@ def mlm_train(model, # a masked-LM model, trained in place
               progress:bool=True, # show a progress bar
              )->list:
     "Train the parameters of `model` that require gradients for `steps` batches of masked LM; returns the losses."
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    no_decay = lambda n: 'bias' in n or 'LayerNorm.weight' in n
-    opt = torch.optim.AdamW([dict(params=[p for n, p in params if not no_decay(n)], weight_decay=weight_decay),
-                             dict(params=[p for n, p in params if no_decay(n)], weight_decay=0.0)], lr=lr, eps=1e-8)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = _optimizer(model, lr, weight_decay)            # fine-tuning's AdamW: no decay on biases and LayerNorms
     sched = get_linear_schedule_with_warmup(opt, 0, decay_steps or steps)
     dev, losses = next(model.parameters()).device, []
     model.train()
@@ -199,7 +198,7 @@ def mlm_train(model, # a masked-LM model, trained in place
             loss = mlm_loss(model, _to(next(batches), dev))[0]
             if not math.isfinite(loss.item()): raise FloatingPointError(f"non-finite MLM loss ({loss.item()}) at step {step + 1}; lower lr (now {lr})")
             loss.backward()
-            if max_grad_norm: torch.nn.utils.clip_grad_norm_([p for _, p in params], max_grad_norm)
+            if max_grad_norm: torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
             opt.step(); sched.step(); opt.zero_grad()
             losses.append(loss.item())
     return losses
