@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .data import model_inputs
-from .masking import apply_gates
+from .masking import ALL_HEADS_OFF, apply_gates
 from .masks import StructuredMask
 
 # %% auto #0
@@ -49,10 +49,11 @@ def gate_grads(model:nn.Module, # a `...ForSequenceClassification` model, in eva
                batch:Mapping[str, Tensor], # a batch with `labels`
                head:Tensor, # [layers, heads] head gates
                mlp:Tensor, # [layers] MLP gates
+               all_heads_off:str='mask', # a layer without heads: 'mask' = LayerNorm(b_o + input), the original's search; 'remove' = LayerNorm(input)
               )->tuple[Tensor, Tensor, Tensor]:
     "dL/d gate for heads [layers, heads] and MLPs [layers] of one batch, and the batch's logits."
     h, m = fresh_gates(head, model), fresh_gates(mlp, model)
-    with apply_gates(model, h, m): out = model(**model_inputs(batch, next(model.parameters()).device))
+    with apply_gates(model, h, m, all_heads_off=all_heads_off): out = model(**model_inputs(batch, next(model.parameters()).device))
     dh, dm = torch.autograd.grad(out.loss, (h, m), materialize_grads=True)
     return dh, dm, out.logits.detach()
 
@@ -103,10 +104,12 @@ def gate_importance(model:nn.Module, # a `...ForSequenceClassification` model
                     mask:StructuredMask, # the gates to score under
                     accumulate:str='mean_abs', # 'mean_abs': E|dL/dg| (the paper); 'running_sum': the original code's never-zeroed grads
                     progress:bool=False, # show a progress bar
+                    all_heads_off:str='mask', # a layer without heads: 'mask' (the original's search) or 'remove' (see `masking`)
                    )->GateScores:
     "Raw head and MLP importance under `mask`, and the predictions of the same pass."
+    if all_heads_off not in ALL_HEADS_OFF: raise ValueError(f"all_heads_off must be one of {ALL_HEADS_OFF}, not {all_heads_off!r}")
     def grads(batch):
-        dh, dm, logits = gate_grads(model, batch, mask.head, mask.mlp)
+        dh, dm, logits = gate_grads(model, batch, mask.head, mask.mlp, all_heads_off)
         return (dh, dm), logits
     (head, mlp), preds, labels = accumulate_grads(model, batches, grads, accumulate, progress)
     return GateScores(head, mlp, preds, labels)
@@ -141,7 +144,8 @@ def importance_scores(model:nn.Module, # a `...ForSequenceClassification` model
                       normalize:bool=True, # layer-wise L2, then min-max of heads and of MLPs
                       accumulate:str='mean_abs', # 'mean_abs' (the paper) or 'running_sum' (the original code)
                       progress:bool=False, # show a progress bar
+                      all_heads_off:str='mask', # a layer without heads: 'mask' (the original's search) or 'remove' (see `masking`)
                      )->tuple[Tensor, Tensor]:
     "Head [layers, heads] and MLP [layers] importance under `mask`."
-    sc = gate_importance(model, batches, mask or StructuredMask.ones(model), accumulate, progress)
+    sc = gate_importance(model, batches, mask or StructuredMask.ones(model), accumulate, progress, all_heads_off)
     return (normalize_head_scores(sc.head), normalize_mlp_scores(sc.mlp)) if normalize else (sc.head, sc.mlp)

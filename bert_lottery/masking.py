@@ -12,7 +12,7 @@ from torch.nn.utils import prune
 from .layout import LayerParts, layer_parts, model_dims
 
 # %% auto #0
-__all__ = ['check_gates', 'apply_gates', 'apply_weight_masks']
+__all__ = ['ALL_HEADS_OFF', 'check_gates', 'apply_gates', 'apply_weight_masks']
 
 # %% ../nbs/04_masking.ipynb #64344da6
 def _shape_error(what, shape, model, expected):
@@ -62,14 +62,18 @@ def _gate_mlp(mlp:Tensor, i:int, mean:Tensor|None=None):
     return hook
 
 # %% ../nbs/04_masking.ipynb #7d93e00c
-def _register(p:LayerParts, i:int, head, mlp, head_mean, mlp_mean)->list:
+def _register(p:LayerParts, i:int, head, mlp, head_mean, mlp_mean, all_heads_off:str='remove')->list:
     "Register layer `i`'s gate hooks; return their handles."
     hs = []
     if head is not None:
         hs.append(p.o.register_forward_pre_hook(_gate_heads(head, i, head_mean)))
-        if head_mean is None: hs.append(p.o.register_forward_hook(_drop_bias_if_off(head, i)))
+        if head_mean is None and all_heads_off == 'remove': hs.append(p.o.register_forward_hook(_drop_bias_if_off(head, i)))
     if mlp is not None: hs.append(p.ffn_drop.register_forward_hook(_gate_mlp(mlp, i, mlp_mean)))
     return hs
+
+# %% ../nbs/04_masking.ipynb #6a7e8be6
+ALL_HEADS_OFF = ('remove', 'mask')   # a layer without heads: LayerNorm(input) as after prune_heads, or LayerNorm(b_o + input) as under the head mask
+
 
 # %% ../nbs/04_masking.ipynb #2405ee45
 @contextmanager
@@ -78,12 +82,14 @@ def apply_gates(model:nn.Module, # a BERT-family base or task model
                 mlp:Tensor|None=None, # MLP gates [layers] in [0, 1]; None leaves MLPs alone
                 head_mean:Tensor|None=None, # mean-ablation value of each head's context [layers, heads, head_dim]
                 mlp_mean:Tensor|None=None, # mean-ablation value of each MLP's output [layers, hidden]
+                all_heads_off:str='remove', # a layer whose head gates are all 0 (no means): 'remove' = LayerNorm(input), as the original's prune_heads and `compact`; 'mask' = LayerNorm(b_o + input), as the original's head mask
                ):
     "Gate heads and MLPs of `model` inside a `with` block; the hooks are always removed on exit."
+    if all_heads_off not in ALL_HEADS_OFF: raise ValueError(f"all_heads_off must be one of {ALL_HEADS_OFF}, not {all_heads_off!r}")
     check_gates(model, head, mlp)
     handles = []
     try:
-        for i, p in enumerate(layer_parts(model)): handles += _register(p, i, head, mlp, head_mean, mlp_mean)
+        for i, p in enumerate(layer_parts(model)): handles += _register(p, i, head, mlp, head_mean, mlp_mean, all_heads_off)
         yield model
     finally:
         for h in handles: h.remove()
