@@ -119,20 +119,32 @@ def _given(*values):
     "The first value that is not None (None when there is none)."
     return next((v for v in values if v is not None), None)
 
+# %% ../nbs/26_export.ipynb #47180fa3
+def _meta_dev_examples(meta:dict)->int|None:
+    "How many dev examples a pruning run's `dev_metrics` were measured on: its first split of `n_dev`, else (runs before December 2026, which scored the subset the search ran on) `n_score`."
+    if meta.get('n_dev'): return next(iter(meta['n_dev'].values()))
+    return meta.get('n_score')
+
+
 # %% ../nbs/26_export.ipynb #39d57039
 def card_facts(mask:StructuredMask, # the exported subnetwork
                results:dict|None=None, # the checkpoint's `results.json`, when it has one
                dev_score:float|None=None, # the subnetwork's dev score; None = from `mask.meta`, else `results`
                full_dev_score:float|None=None, # the full model's dev score; None = from `mask.meta`, else `results`
+               dev_examples:int|None=None, # how many dev examples the given scores are measured on (None: not stated)
               )->dict:
-    "Task, method, seeds, sparsity, kept heads and MLPs and dev scores of the subnetwork, JSON-able; None where not given."
+    "Task, method, seeds, sparsity, kept heads and MLPs and dev scores of the subnetwork (with the number of dev examples behind each), JSON-able; None where not given."
     meta, res = mask.meta, results or {}
     metric, masked_run = _given(meta.get('main_metric'), res.get('main_metric')), 'mask' in res
     score = lambda metrics: (metrics or {}).get(metric)
     seeds = {k: v for k, v in meta.items() if 'seed' in k} | ({'checkpoint_seed': res['seed']} if 'seed' in res else {})
+    dev, full = _given(dev_score, score(meta.get('dev_metrics'))), _given(full_dev_score, score(meta.get('full_dev_metrics')))
+    n_meta = _meta_dev_examples(meta)
     return dict(task=_given(meta.get('task'), res.get('task')), method=meta.get('method'), seeds=seeds, metric=metric,
-                dev_score=_given(dev_score, score(meta.get('dev_metrics')), res.get('score') if masked_run else None),
-                full_dev_score=_given(full_dev_score, score(meta.get('full_dev_metrics')), None if masked_run else res.get('score')),
+                dev_score=_given(dev, res.get('score') if masked_run else None),
+                dev_examples=dev_examples if dev_score is not None else n_meta if dev is not None else None,
+                full_dev_score=_given(full, None if masked_run else res.get('score')),
+                full_dev_examples=dev_examples if full_dev_score is not None else n_meta if full is not None else None,
                 heads_kept=[h.nonzero().flatten().tolist() for h in mask.head], mlps_kept=[bool(k) for k in mask.mlp],
                 n_heads=[mask.n_heads, mask.head.numel()], n_mlps=[mask.n_mlps, mask.mlp.numel()], sparsity=mask.sparsity,
                 bert_lottery_version=__version__)
@@ -142,11 +154,19 @@ def _cell(v, fmt:str='{}')->str:
     "A markdown table cell: `v` formatted, 'not given' for None."
     return 'not given' if v is None or v == {} else fmt.format(v).replace('|', '\\|')
 
+# %% ../nbs/26_export.ipynb #651fdf7c
+def _score_cell(v:float|None, metric:str|None, n:int|None)->str:
+    "A score for the card, with its metric and the number of dev examples it was measured on, when known."
+    if v is None: return 'not given'
+    about = '; '.join(x for x in (metric, n and f"{n:,} dev examples") if x)
+    return f"{v:.4f}" + (f" ({about})" if about else '')
+
+
 # %% ../nbs/26_export.ipynb #fcd4764a
 def model_card(facts:dict, # from `card_facts`, with `parameters` (full, exported) and `source_model_type` when known
               )->str:
     "The README.md of an export: what the subnetwork is, where it came from, how well it does and how to load it."
-    f, metric = facts, f" ({facts['metric']})" if facts.get('metric') else ''
+    f = facts
     (h, H), (m, L) = f['n_heads'], f['n_mlps']
     params, neurons = f.get('parameters'), f.get('n_neurons')     # n_neurons (kept, all) and ffn_widths: a NeuronMask's
     rows = [('task', _cell(f['task'])), ('method', _cell(f['method'])),
@@ -154,8 +174,8 @@ def model_card(facts:dict, # from `card_facts`, with `parameters` (full, exporte
             ('sparsity', f"{f['sparsity']:.1%} of FFN neurons pruned ({neurons[1] - neurons[0]:,} of {neurons[1]:,}; every head kept)" if neurons
                          else f"{f['sparsity']:.1%} of heads and MLPs pruned ({H - h} of {H} heads, {L - m} of {L} MLPs)"),
             ('parameters', _cell(params and f"{params['exported']:,} of {params['full']:,} ({params['exported'] / params['full']:.1%})")),
-            ('dev score, subnetwork', _cell(f['dev_score'], '{:.4f}' + metric)),
-            ('dev score, full model', _cell(f['full_dev_score'], '{:.4f}' + metric)),
+            ('dev score, subnetwork', _score_cell(f['dev_score'], f['metric'], f.get('dev_examples'))),
+            ('dev score, full model', _score_cell(f['full_dev_score'], f['metric'], f.get('full_dev_examples'))),
             ('bert_lottery', f['bert_lottery_version'])]
     ffn = lambda i, k: f"{f['ffn_widths'][i]}/{neurons[1] // L} neurons" if neurons else 'kept' if k else 'pruned'
     layers = [f"| {i} | {', '.join(map(str, hs)) or 'none'} ({len(hs)}/{H // L}) | {ffn(i, k)} |"
@@ -217,6 +237,7 @@ def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its fol
            tokenizer:str|None=None, # a tokenizer, or its folder; None = the checkpoint folder's, when it has one
            dev_score:float|None=None, # the subnetwork's dev score, for the model card; None = from the mask's meta or results.json
            full_dev_score:float|None=None, # the full model's dev score, for the model card; None = likewise
+           dev_examples:int|None=None, # how many dev examples the given scores are measured on, for the card
           )->Path:
     "Write the subnetwork as a folder that transformers loads without bert_lottery (`trust_remote_code=True`); return its path."
     model, folder = _as_model(checkpoint)
@@ -225,7 +246,7 @@ def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its fol
     small = to_compact(model, mask)
     head, neurons = kept_parts(model, mask)
     gates = mask if isinstance(mask, StructuredMask) else StructuredMask(head, torch.tensor([float(len(n) > 0) for n in neurons]), mask.meta)
-    facts = card_facts(gates, read_results(folder) if folder else None, dev_score, full_dev_score)
+    facts = card_facts(gates, read_results(folder) if folder else None, dev_score, full_dev_score, dev_examples)
     if isinstance(mask, NeuronMask): facts |= dict(sparsity=mask.sparsity, n_neurons=[mask.n_kept, mask.size], ffn_widths=mask.widths)
     facts |= dict(source_model_type=model.config.model_type, parameters=dict(full=sum(p.numel() for p in model.parameters()),
                                                                              exported=sum(p.numel() for p in small.parameters())))
