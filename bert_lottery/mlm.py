@@ -287,13 +287,14 @@ def mlm_imp_loop(model, # a masked-LM model with pre-trained weights and a head 
                  lr:float=5e-5, # peak learning rate of AdamW
                  weight_decay:float=0.0, # AdamW weight decay
                  max_grad_norm:float|None=1.0, # gradient clipping
-                 decay_steps:int|None=None, # the schedule's horizon, restarted each round; None = all the rounds' steps
+                 decay_steps:int|None=None, # the schedule's horizon, restarted each round; None = all the trained rounds' steps
+                 train_last:bool=True, # train the final mask too, as LT_pretrain.py (its next pruning, to 100%, ends the run); False leaves it untrained
                  progress:bool=True, # show progress bars
                 )->tuple:
     "IMP on the masked-LM objective, the first pruning before any training; returns the `rounds` masks, sparsest last, and one record per mask."
     check_mlm_rounds(rounds, rate)
     base, records, carried = set(base_params(model)), [], {}
-    pre, decay = _snapshot(model, base), decay_steps or steps_per_round * (rounds - 1) or None
+    pre, decay = _snapshot(model, base), decay_steps or steps_per_round * (rounds if train_last else rounds - 1) or None
     def mlm_round(model, mask):
         k, t0 = mask.meta['round'], time.perf_counter()
         if carried: _restore_(model, carried)              # rewind=False: undo imp_loop's rewinding
@@ -305,18 +306,19 @@ def mlm_imp_loop(model, # a masked-LM model with pre-trained weights and a head 
         records.append(dict(rec, seconds=time.perf_counter() - t0))
         return (rec['trained'] or rec['rewound'])['loss']
     final, history = imp_loop(model, mlm_round, rounds, rate, pooler=False, progress=progress)
+    if train_last: _restore_(model, pre); mlm_round(model, final)   # rewound as imp_loop rewinds each round, then trained
     _restore_(model, carried or pre)                       # the ticket's starting point: the rewound (or carried) encoder
-    records.append(dict(round=rounds, sparsity=final.sparsity, rewound=mlm_eval(model, evals, final), trained=None, steps=0))
+    if not train_last: records.append(dict(round=rounds, sparsity=final.sparsity, rewound=mlm_eval(model, evals, final), trained=None, steps=0))
     masks = [h.mask for h in history[1:]] + [final]
     for rec, m in zip(records[1:], masks):                 # how far each mask is from one-shot pruning of the pre-trained weights
         one_shot = magnitude_keep({n: pre[n] for n in m.groups}, m.size - m.n_kept)
         rec['one_shot_jaccard'] = m.jaccard(WeightMask(one_shot))
-    return [m.replace(method='imp-mlm', rate=rate, rounds=rounds, rewind=rewind, pooler=False) for m in masks], records
+    return [m.replace(method='imp-mlm', rate=rate, rounds=rounds, rewind=rewind, train_last=train_last, pooler=False) for m in masks], records
 
 # %% ../nbs/28_mlm.ipynb #4a702855
 def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the embedded default
             corpus=None, # a `Corpus` or anything `load_corpus` reads, e.g. `glue_corpus(...)`
-            rounds:int=9, # prunings; the final sparsity is rounds x rate (the original: 9 of 10%, the last one untrained)
+            rounds:int=9, # prunings; the final sparsity is rounds x rate (the original: 9 of 10%, each trained; a 10th, to 100%, ends its run)
             rate:float=0.1, # fraction of the original weights pruned per round
             steps_per_round:int=10000, # training steps between prunings (the original: 10,000)
             output_dir:str|Path|None=None, # where the masks and summary.json go
@@ -331,14 +333,15 @@ def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the e
             rewind:bool=True, # rewind the encoder after each round (the paper); False = what LT_pretrain.py computes
             weight_decay:float=0.0, # AdamW weight decay
             max_grad_norm:float|None=1.0, # gradient clipping
-            decay_steps:int|None=None, # the schedule's horizon, restarted each round; None = all the rounds' steps
+            decay_steps:int|None=None, # the schedule's horizon, restarted each round; None = all the trained rounds' steps
+            train_last:bool=True, # train the final mask too, as LT_pretrain.py; False leaves it untrained
             progress:bool=True, # show progress bars
            )->dict:
     "IMP on the masked-LM objective (Chen et al.'s `LT_pretrain.py`); saves every round's mask and returns the summary."
     check_mlm_rounds(rounds, rate)
     t0, corpus = time.perf_counter(), load_corpus(corpus)
     tok, model, fresh = load_mlm(model_name, seed)
-    need = eval_blocks + batch_size * max(steps_per_round * (rounds - 1), head_steps if fresh else 0, 1)
+    need = eval_blocks + batch_size * max(steps_per_round * (rounds if train_last else rounds - 1), head_steps if fresh else 0, 1)
     blocks = text_blocks(tok, corpus, block_size, max_blocks=need)
     if len(blocks) <= eval_blocks: raise ValueError(f"the corpus gives {len(blocks)} blocks of {block_size} tokens: too few to hold out eval_blocks={eval_blocks} and train on the rest")
     evals, train_blocks = eval_batches(blocks[:eval_blocks], tok, batch_size, seed, mlm_probability), blocks[eval_blocks:]
@@ -348,7 +351,7 @@ def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the e
         head['after'] = mlm_eval(model, evals)
     set_seed(seed)
     masks, records = mlm_imp_loop(model, mlm_batches(train_blocks, tok, batch_size, seed, mlm_probability), evals, rounds, rate, steps_per_round,
-                                  rewind, lr, weight_decay, max_grad_norm, decay_steps, progress)
+                                  rewind, lr, weight_decay, max_grad_norm, decay_steps, train_last, progress)
     meta = dict(task='MLM', model=model_name or DEFAULT_MODEL_NAME, corpus=corpus.source, seed=seed, steps_per_round=steps_per_round,
                 block_size=block_size, batch_size=batch_size, lr=lr, mlm_probability=mlm_probability, head_steps=head['steps'],
                 head_lr=head_lr, weight_decay=weight_decay, max_grad_norm=max_grad_norm, decay_steps=decay_steps)
