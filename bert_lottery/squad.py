@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, re, string, time
 from collections import Counter, defaultdict
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,8 @@ import torch
 from fastcore.meta import delegates
 from torch import nn
 from tqdm.auto import tqdm
+from tokenizers.normalizers import BertNormalizer
+from tokenizers.pre_tokenizers import BertPreTokenizer
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, set_seed
 
 from .data import Encoded, glue_loader, model_inputs, resolve_data_root, write_json
@@ -24,9 +26,10 @@ from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask, save_im
 from .train import check_hparams, eval_batch_size, make_accelerator, train
 
 # %% auto #0
-__all__ = ['SQUAD_FILES', 'squad_path', 'SquadExample', 'load_squad', 'SquadFeatures', 'squad_features', 'load_qa_model',
-           'SpanLabels', 'span_logits', 'best_spans', 'normalize_answer', 'exact_match', 'span_f1', 'squad_scores',
-           'evaluate_squad', 'squad_splits', 'fit_to_qa', 'train_squad', 'finetune_squad', 'imp_squad', 'omp_squad']
+__all__ = ['SQUAD_FILES', 'ANSWER_TEXT', 'squad_path', 'SquadExample', 'load_squad', 'SquadFeatures', 'squad_features',
+           'load_qa_model', 'SpanLabels', 'span_logits', 'max_context_tokens', 'final_text', 'best_spans',
+           'normalize_answer', 'exact_match', 'span_f1', 'squad_scores', 'evaluate_squad', 'squad_splits', 'fit_to_qa',
+           'train_squad', 'finetune_squad', 'imp_squad', 'omp_squad']
 
 # %% ../nbs/27_squad.ipynb #8d83aea8
 SQUAD_FILES = dict(train='train-v1.1.json', dev='dev-v1.1.json')
@@ -97,6 +100,8 @@ class SquadFeatures:
     example: np.ndarray        # [windows] index of each window's example
     offsets: list              # one [tokens, 2] int32 array of character spans per window; -1 outside the context
     labels: np.ndarray         # [windows, 2] first and last token of the first gold answer; (0, 0) when the window lacks it
+    doc_start: np.ndarray|None = None   # [windows] position of each window's first context token among its context's tokens
+    tokenizer: object = field(default=None, repr=False, compare=False)   # the tokenizer that cut the windows (answers need its word pieces)
     def __len__(self): return len(self.input_ids)
     def encoded(self)->Encoded:
         "The windows as an `Encoded` split, the span labels as its `[windows, 2]` labels, for `data.glue_loader`."
@@ -140,17 +145,19 @@ def squad_features(tokenizer, # a fast Hugging Face tokenizer (it gives characte
     qs = _cut_questions(tokenizer, [e.question for e in examples], max_query_length)
     groups = defaultdict(list)                    # question length -> examples: one tokenizer call, one overlap each
     for i, ids in enumerate(tokenizer(qs, add_special_tokens=False)['input_ids']): groups[len(ids)].append(i)
-    windows = [[] for _ in examples]
+    windows, steps = [[] for _ in examples], [0] * len(examples)
     for n, idxs in groups.items():
         room = max_length - n - tokenizer.num_special_tokens_to_add(pair=True)      # context tokens per window
         if room < 1: raise ValueError(f"max_length={max_length} leaves no room for the context after a {n}-token question")
+        overlap = max(room - doc_stride, 0)
         enc = tokenizer([qs[i] for i in idxs], [examples[i].context for i in idxs], truncation='only_second', max_length=max_length,
-                        stride=max(room - doc_stride, 0), return_overflowing_tokens=True, return_offsets_mapping=True)
+                        stride=overlap, return_overflowing_tokens=True, return_offsets_mapping=True)
+        for i in idxs: steps[i] = room - overlap                                  # context tokens from one window's start to the next
         for j, src in enumerate(enc['overflow_to_sample_mapping']): windows[idxs[src]].append(_window(enc, j, examples[idxs[src]]))
-    flat = [(i, w) for i, ws in enumerate(windows) for w in ws]
-    ids, tts, offs, labels = zip(*[w for _, w in flat])
-    return SquadFeatures(list(ids), None if tts[0] is None else list(tts), np.array([i for i, _ in flat]), list(offs),
-                         np.array(labels, dtype=np.int64).reshape(-1, 2))
+    flat = [(i, k, w) for i, ws in enumerate(windows) for k, w in enumerate(ws)]
+    ids, tts, offs, labels = zip(*[w for _, _, w in flat])
+    return SquadFeatures(list(ids), None if tts[0] is None else list(tts), np.array([i for i, _, _ in flat]), list(offs),
+                         np.array(labels, dtype=np.int64).reshape(-1, 2), doc_start=np.array([k * steps[i] for i, k, _ in flat]), tokenizer=tokenizer)
 
 # %% ../nbs/27_squad.ipynb #283d83f6
 def load_qa_model(model_name:str|None=None, # hub name or path of a BERT-family model or a fine-tuned QA checkpoint; None = the embedded all-MiniLM-L6-v2
@@ -189,15 +196,87 @@ def span_logits(model:nn.Module, # a question-answering model
             n = len(feats.input_ids[i]); starts[i], ends[i] = s[r, :n], e[r, :n]
     return starts, ends
 
+# %% ../nbs/27_squad.ipynb #079d68f1
+def max_context_tokens(feats:SquadFeatures, # the windows, with `doc_start` (as `squad_features` makes them)
+                      )->list:
+    "Per window, a boolean array over its tokens: the context tokens that have their most context in this window (the original's `token_is_max_context`)."
+    if feats.doc_start is None: raise ValueError("the windows have no doc_start: make them with `squad_features`, or pass max_context=False")
+    ctx = [o[:, 0] >= 0 for o in feats.offsets]
+    n, out = np.array([int(c.sum()) for c in ctx]), [np.zeros(len(c), bool) for c in ctx]
+    cuts = np.flatnonzero(np.diff(feats.example)) + 1                            # the windows of one example are consecutive
+    for ws in np.split(np.arange(len(feats)), cuts):
+        a, m = feats.doc_start[ws], n[ws]
+        pos = np.arange((a + m).max())[None]                                     # [1, positions] in the context's tokens
+        left, right = pos - a[:, None], (a + m - 1)[:, None] - pos               # [windows, positions]
+        score = np.where((left >= 0) & (right >= 0), np.minimum(left, right) + 0.01 * m[:, None], -np.inf)
+        best = score.argmax(0)                                                   # the first window with the highest score
+        for r, w in enumerate(ws): out[w][ctx[w]] = best[a[r]:a[r] + m[r]] == r
+    return out
+
+
 # %% ../nbs/27_squad.ipynb #fad10ac6
-def _best_in_window(offs:np.ndarray, s:np.ndarray, e:np.ndarray, n_best:int, max_answer_length:int):
-    "`(score, start token, end token)` of the best valid span among the window's `n_best` starts and ends, or None."
+def _best_in_window(offs:np.ndarray, s:np.ndarray, e:np.ndarray, n_best:int, max_answer_length:int, starts_ok:np.ndarray|None=None):
+    "`(score, start token, end token)` of the best valid span among the window's `n_best` starts and ends (starts limited to `starts_ok`), or None."
     S, E = np.meshgrid(np.argsort(-s, kind='stable')[:n_best], np.argsort(-e, kind='stable')[:n_best], indexing='ij')
     ok = (offs[S, 0] >= 0) & (offs[E, 0] >= 0) & (E >= S) & (E - S < max_answer_length)
+    if starts_ok is not None: ok &= starts_ok[S]
     if not ok.any(): return None
     score = np.where(ok, s[S] + e[E], -np.inf)
     i = np.unravel_index(np.argmax(score), score.shape)
     return float(score[i]), int(S[i]), int(E[i])
+
+# %% ../nbs/27_squad.ipynb #b09f5507
+def _basic_tokens(text:str, lower_case:bool)->list:
+    "BERT's basic tokenisation of `text`: clean-up, lower case and accent stripping when `lower_case`, a split at whitespace and at every punctuation mark."
+    norm = BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=lower_case, lowercase=lower_case)
+    return [w for w, _ in BertPreTokenizer().pre_tokenize_str(norm.normalize_str(text))]
+
+def _without_spaces(text:str)->tuple:
+    "`text` without its spaces, and the position in `text` of each character kept."
+    kept = [i for i, c in enumerate(text) if c != ' ']
+    return ''.join(text[i] for i in kept), kept
+
+
+# %% ../nbs/27_squad.ipynb #8f4e337e
+def final_text(pred_text:str, # the span's word pieces joined into text (lower-cased by an uncased tokenizer)
+               orig_text:str, # the context's whitespace-separated words that the span touches, joined by single spaces
+               lower_case:bool=True, # whether the tokenizer lower-cases (and strips accents)
+              )->str:
+    "The characters of `orig_text` that `pred_text` stands for, aligned through BERT's basic tokenisation; all of `orig_text` when they do not align (the original's `get_final_text`)."
+    tok_text = ' '.join(_basic_tokens(orig_text, lower_case))
+    at = tok_text.find(pred_text)
+    if at < 0 or not pred_text: return orig_text
+    orig_ns, orig_pos = _without_spaces(orig_text)
+    tok_ns, tok_pos = _without_spaces(tok_text)
+    if len(orig_ns) != len(tok_ns): return orig_text                          # the clean-up changed the length: no alignment
+    index = {p: i for i, p in enumerate(tok_pos)}
+    first, last = index.get(at), index.get(at + len(pred_text) - 1)
+    return orig_text if first is None or last is None else orig_text[orig_pos[first]:orig_pos[last] + 1]
+
+
+# %% ../nbs/27_squad.ipynb #9329ee23
+_WORDS = re.compile('[^ \t\r\n\u202f]+')   # the original's whitespace: space, tab, CR, LF and U+202F
+
+def _touched_words(context:str, start:int, end:int)->str:
+    "The whitespace-separated words of `context` that characters [start, end) touch, joined by single spaces."
+    return ' '.join(m.group() for m in _WORDS.finditer(context) if m.start() < end and m.end() > start)
+
+def _pieces_text(tokenizer, ids)->str:
+    "Word pieces `ids` as text: WordPiece pieces joined as the original's `convert_tokens_to_string` did, others by the tokenizer."
+    pieces = tokenizer.convert_ids_to_tokens([int(i) for i in ids])
+    wordpiece = type(getattr(getattr(tokenizer, 'backend_tokenizer', None), 'model', None)).__name__ == 'WordPiece'
+    text = ' '.join(pieces).replace(' ##', '') if wordpiece else tokenizer.convert_tokens_to_string(pieces)
+    return ' '.join(text.split())
+
+ANSWER_TEXT = ('original', 'offsets')
+
+def _answer(feats:SquadFeatures, context:str, i:int, s:int, e:int, answer_text:str)->str:
+    "The text of the span from token `s` to token `e` of window `i`."
+    a, b = int(feats.offsets[i][s, 0]), int(feats.offsets[i][e, 1])
+    if answer_text == 'offsets': return context[a:b]
+    tok = feats.tokenizer
+    return final_text(_pieces_text(tok, feats.input_ids[i][s:e + 1]), _touched_words(context, a, b), bool(getattr(tok, 'do_lower_case', False)))
+
 
 # %% ../nbs/27_squad.ipynb #b5d3b6ba
 def best_spans(examples:list, # the `SquadExample`s the windows were cut from
@@ -205,15 +284,18 @@ def best_spans(examples:list, # the `SquadExample`s the windows were cut from
                starts:list, ends:list, # start and end logits per window, from `span_logits`
                n_best:int=20, # starts and ends considered per window
                max_answer_length:int=30, # the longest answer, in tokens
+               max_context:bool=True, # a span starts only at a token with its most context in its window (the original); False: every window's spans compete
+               answer_text:str='original', # 'original': `final_text` of the words the span touches; 'offsets': the context's characters from the start token to the end token
               )->dict:
     "The predicted answer text of every question, by id: the best-scoring valid span over all its windows."
-    preds = {ex.id: (-np.inf, '') for ex in examples}
+    if answer_text not in ANSWER_TEXT: raise ValueError(f"answer_text must be one of {ANSWER_TEXT}, not {answer_text!r}")
+    if answer_text == 'original' and feats.tokenizer is None: raise ValueError("answer_text='original' needs the windows' tokenizer: make them with `squad_features`, or pass answer_text='offsets'")
+    allowed = max_context_tokens(feats) if max_context else [None] * len(feats)
+    best = {ex.id: (-np.inf, None) for ex in examples}
     for i, k in enumerate(feats.example):
-        best = _best_in_window(feats.offsets[i], starts[i], ends[i], n_best, max_answer_length)
-        ex = examples[k]
-        if best is not None and best[0] > preds[ex.id][0]:
-            preds[ex.id] = (best[0], ex.context[feats.offsets[i][best[1], 0]:feats.offsets[i][best[2], 1]])
-    return {q: text for q, (_, text) in preds.items()}
+        b = _best_in_window(feats.offsets[i], starts[i], ends[i], n_best, max_answer_length, allowed[i])
+        if b is not None and b[0] > best[examples[k].id][0]: best[examples[k].id] = (b[0], (k, i, b[1], b[2]))
+    return {q: '' if w is None else _answer(feats, examples[w[0]].context, *w[1:], answer_text) for q, (_, w) in best.items()}
 
 # %% ../nbs/27_squad.ipynb #3c602fb3
 def normalize_answer(s:str)->str:
@@ -259,10 +341,12 @@ def evaluate_squad(model:nn.Module, # a question-answering model
                    n_best:int=20, # starts and ends considered per window
                    max_answer_length:int=30, # the longest answer, in tokens
                    progress:bool=False, # show a progress bar
+                   max_context:bool=True, # spans start at tokens with their most context in the window (the original)
+                   answer_text:str='original', # 'original' (`final_text`) or 'offsets' (see `best_spans`)
                   )->tuple:
     "`(scores, predictions)`: the official exact match and F1 of `model` on `examples`, and its answers by question id."
     starts, ends = span_logits(model, feats, batch_size, pad_id, progress)
-    preds = best_spans(examples, feats, starts, ends, n_best, max_answer_length)
+    preds = best_spans(examples, feats, starts, ends, n_best, max_answer_length, max_context, answer_text)
     return squad_scores(preds, examples), preds
 
 # %% ../nbs/27_squad.ipynb #0441bdc3
