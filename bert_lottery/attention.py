@@ -30,17 +30,19 @@ def attention_maps(model:nn.Module, # a BERT-family model
                    batch:dict, # model inputs (input_ids, attention_mask, ...)
                   )->torch.Tensor:
     "Attention probabilities of every head: `[batch, layers, heads, tokens, tokens]`, rows are queries."
-    model.eval()
-    with eager_attention(model): out = model(**batch, output_attentions=True)
+    model.eval(); dev = next(model.parameters()).device
+    with eager_attention(model): out = model(**{k: v.to(dev) for k, v in batch.items()}, output_attentions=True)
     return torch.stack(out.attentions, 1)
 
 # %% ../nbs/18_attention.ipynb #ca4e45d8
 @torch.no_grad()
 def normed_attention_maps(model:nn.Module, # a BERT-family model
                           batch:dict, # model inputs
-                          normalize:bool=False, # rescale each row to sum to 1
+                          normalize:bool=False, # rescale each row to sum to 1 (the original does not)
+                          projection:str='columns', # the head's slice of the output projection: 'columns' (Kobayashi et al.) or 'rows' (the original's `weight.view(heads, head_dim, -1)`)
                          )->torch.Tensor:
     "Norm-weighted attention ||alpha_ij f(x_j)|| of every head: `[batch, layers, heads, tokens, tokens]`."
+    if projection not in ('columns', 'rows'): raise ValueError(f"projection must be 'columns' or 'rows', not {projection!r}")
     parts, (_, n_heads) = layer_parts(model), model_dims(model)
     inputs, hooks = {}, []
     for l, p in enumerate(parts):
@@ -51,7 +53,7 @@ def normed_attention_maps(model:nn.Module, # a BERT-family model
     maps = []
     for l, p in enumerate(parts):
         v = p.v(inputs[l]).unflatten(-1, (n_heads, -1))                     # [B, T, H, d]
-        wo = p.o.weight.unflatten(1, (n_heads, -1))                          # [D, H, d]
+        wo = p.o.weight.unflatten(1, (n_heads, -1)) if projection == 'columns' else p.o.weight.unflatten(0, (n_heads, -1)).permute(2, 0, 1)   # [D, H, d]
         f = torch.einsum('bthd,ehd->bhte', v, wo)                            # [B, H, T, D]
         maps.append(att[:, l] * f.norm(dim=-1)[:, :, None, :])              # alpha_ij * ||f(x_j)||
     out = torch.stack(maps, 1)

@@ -20,8 +20,9 @@ from .attention import attention_maps, normed_attention_maps
 from .data import glue_loader, model_inputs
 
 # %% auto #0
-__all__ = ['PATTERNS', 'load_labelled_maps', 'load_original_maps', 'annotator_agreement', 'PatternCNN', 'pad_map', 'prepare',
-           'train_cnn', 'predict_patterns', 'cross_validate', 'save_classifier', 'load_classifier', 'head_patterns']
+__all__ = ['PATTERNS', 'load_labelled_maps', 'load_original_maps', 'rebuild_normed_maps', 'annotator_agreement', 'PatternCNN',
+           'pad_map', 'prepare', 'train_cnn', 'predict_patterns', 'cross_validate', 'save_classifier',
+           'load_classifier', 'head_patterns']
 
 # %% ../nbs/19_patterns.ipynb #231eba6f
 PATTERNS = ('vertical', 'diagonal', 'vertical+diagonal', 'block', 'heterogeneous')
@@ -49,6 +50,27 @@ def load_original_maps(folder:str|Path # the original layout: for_training/<name
         labels.update({n.strip().zfill(4) if '_' not in n else n.strip(): label for n in names.split(',') if n.strip()})
     files = sorted((folder/'for_training').glob('*.npy'))
     return [np.load(f, allow_pickle=False) for f in files], [labels.get(f.stem) for f in files], [dict(id=f.stem) for f in files]
+
+# %% ../nbs/19_patterns.ipynb #41fce498
+@torch.no_grad()
+def rebuild_normed_maps(rows:list, # rows of labels.tsv: the input's word pieces (`tokens`), `layer` and `head`
+                        model:nn.Module, # the model that made the maps (for the shared data: the default model)
+                        tokenizer, # its tokenizer
+                        normalize:bool=False, # rows summing to 1, as the files in normed/; False = ||alpha f||, as the original saved its maps
+                        projection:str='columns', # passed to `normed_attention_maps`
+                       )->list:
+    "The norm-weighted map `[tokens, tokens]` of each row's input and head, recomputed with `model` (token types: 0 up to the first [SEP], 1 after)."
+    model.eval(); dev, out = next(model.parameters()).device, []
+    for r in rows:
+        toks = r['tokens'].split(' ')
+        ids = torch.tensor([tokenizer.convert_tokens_to_ids(toks)], device=dev)
+        sep = toks.index(tokenizer.sep_token) if tokenizer.sep_token in toks else len(toks) - 1
+        x = dict(input_ids=ids, attention_mask=torch.ones_like(ids))
+        if 'token_type_ids' in tokenizer.model_input_names: x['token_type_ids'] = (torch.arange(len(toks), device=dev) > sep).long()[None]
+        m = normed_attention_maps(model, x, normalize=normalize, projection=projection)[0, int(r['layer']), int(r['head'])]
+        out.append(m.float().cpu().numpy())
+    return out
+
 
 # %% ../nbs/19_patterns.ipynb #ca25f9b3
 def annotator_agreement(rows:list, # rows of labels.tsv
@@ -148,22 +170,29 @@ def cross_validate(data:dict, # from `prepare`
                 confusion=confusion_matrix(y, preds, labels=range(k)).tolist(), n=len(y), folds=folds, dropped=data['dropped'])
 
 # %% ../nbs/19_patterns.ipynb #f641e938
-def save_classifier(model:PatternCNN, path:str|Path, classes:list, size:int=64)->Path:
-    "Write the classifier's weights and its classes and map size to one safetensors file, atomically."
+def save_classifier(model:PatternCNN, # a trained classifier
+                    path:str|Path, # the .safetensors file to write
+                    classes:list, # its class names, in order
+                    size:int=64, # its map size
+                    row_normalized:bool|None=None, # whether its training maps had rows summing to 1 (normed maps); None: not stated
+                   )->Path:
+    "Write the classifier's weights, its classes, map size and kind of training maps to one safetensors file, atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp')
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp, metadata=dict(format='bert_lottery.pattern_cnn', classes=json.dumps(classes), size=str(size)))
+    md = dict(format='bert_lottery.pattern_cnn', classes=json.dumps(classes), size=str(size), row_normalized=json.dumps(row_normalized))
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp, metadata=md)
     os.replace(tmp, path)
     return path
 
 # %% ../nbs/19_patterns.ipynb #2983c083
 def load_classifier(path:str|Path)->tuple:
-    "The classifier saved by `save_classifier`, its classes and its map size."
+    "The classifier saved by `save_classifier` (its `row_normalized` attribute says which normed maps it was trained on), its classes and its map size."
     with safe_open(Path(path), 'pt') as f:
         md, state = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
     if md.get('format') != 'bert_lottery.pattern_cnn': raise ValueError(f"{path} is not a saved attention-pattern classifier")
     classes = json.loads(md['classes'])
     model = PatternCNN(len(classes)); model.load_state_dict(state)
+    model.row_normalized = json.loads(md.get('row_normalized', 'null'))
     return model.eval(), classes, int(md['size'])
 
 # %% ../nbs/19_patterns.ipynb #732dec4f
@@ -173,20 +202,23 @@ def head_patterns(model, # a BERT-family model
                   classifier:PatternCNN, # a trained classifier
                   n_classes:int, # its number of classes
                   size:int=64, # its map size
-                  kind:str='raw', # 'raw' attention or 'normed' (norm-weighted, rows summing to 1)
+                  kind:str='raw', # 'raw' attention or 'normed' (norm-weighted)
                   batch_size:int=16, # inputs per forward pass
                   pad_id:int=0, # the tokenizer's pad token id
+                  normalize:bool|None=None, # normed maps: rows summing to 1? None = as the classifier was trained (`row_normalized`), else not (the original)
                  )->torch.Tensor:
     "Fraction of each head's maps classified as each class: `[layers, heads, classes]`."
-    counts = None
+    if kind not in ('raw', 'normed'): raise ValueError(f"kind must be 'raw' or 'normed', not {kind!r}")
+    norm = bool(getattr(classifier, 'row_normalized', None)) if normalize is None else normalize
+    dev, clf_dev, counts = next(model.parameters()).device, next(classifier.parameters()).device, None
     for b in glue_loader(enc, batch_size, pad_id=pad_id):
-        x = model_inputs(b, labels=False)
-        maps = attention_maps(model, x) if kind == 'raw' else normed_attention_maps(model, x, normalize=True)   # [B, L, H, T, T]
-        lengths = b['attention_mask'].sum(1).tolist()
+        x = model_inputs(b, dev, labels=False)
+        maps = attention_maps(model, x) if kind == 'raw' else normed_attention_maps(model, x, normalize=norm)   # [B, L, H, T, T]
+        maps, lengths = maps.float().cpu(), b['attention_mask'].sum(1).tolist()
         B, L, H = maps.shape[:3]
         padded = torch.stack([torch.from_numpy(pad_map(maps[i, l, h, :n, :n].numpy(), size))
                               for i, n in enumerate(lengths) for l in range(L) for h in range(H)])[:, None]
-        pred = predict_patterns(classifier, padded).view(B, L, H)
+        pred = predict_patterns(classifier, padded.to(clf_dev)).cpu().view(B, L, H)
         c = nn.functional.one_hot(pred, n_classes).sum(0)                    # [L, H, classes]
         counts = c if counts is None else counts + c
     return counts.float() / counts.sum(-1, keepdim=True)
