@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_l0.ipynb #d7bb7f54
 from __future__ import annotations
-import math, time
+import json, math, time
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,9 @@ from .ood import evaluate_ood
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'target_at', 'component_weights', 'sparsity_of', 'l0_step',
-           'l0_prune', 'plot_l0', 'l0_checkpoint', 'effective_size_score', 'effective_size']
+__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'threshold_gates', 'sweep_thresholds', 'target_at',
+           'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'l0_prune', 'plot_l0', 'evaluate_l0',
+           'l0_checkpoint', 'l0_reevaluate', 'effective_size_score', 'effective_size']
 
 # %% ../nbs/20_l0.ipynb #f11582a9
 class HardConcreteGates(nn.Module):
@@ -95,10 +96,10 @@ class HardConcreteGates(nn.Module):
 # %% ../nbs/20_l0.ipynb #5f7f62e4
 @torch.no_grad()
 def mean_activations(model:nn.Module, # a BERT-family sequence-classification model
-                     enc:Encoded, # the examples to average over (e.g. a seeded subset of the training split)
+                     enc:Encoded, # the examples to average over (the original: the first 100,000 of the training split, in file order)
                      batch_size:int=32, # examples per batch
                      pad_id:int=0, # the tokenizer's pad token id
-                     include_padding:bool=False, # True reproduces the original's mean over padded positions too
+                     include_padding:bool=False, # also average the padded positions (the original ran batch size 1 so that none entered)
                      progress:bool=False, # show a progress bar
                     )->tuple:
     "(head mean `[layers, heads, head_dim]`, MLP mean `[layers, hidden]`), token-weighted over the non-padding positions of `enc`."
@@ -126,6 +127,33 @@ def mean_activations(model:nn.Module, # a BERT-family sequence-classification mo
     head = torch.stack(sums_h).float() / n
     return head.view(L, H, -1), torch.stack(sums_m).float() / n
 
+# %% ../nbs/20_l0.ipynb #260cb8b1
+def threshold_gates(mask:SoftMask, # L0 evaluation gates (deterministic, soft), with their means
+                    threshold:float|None=0.5, # gates above it become 1, the others 0; None keeps the soft gates
+                   )->SoftMask:
+    "The gates binarised at `threshold`, as the original's `get_mask(..., threshold_for_deterministic)`; the means stay, so a gate of 0 still gives its mean."
+    if threshold is None: return mask
+    if not 0 <= threshold < 1: raise ValueError(f"threshold must be in [0, 1) (the original sweeps np.arange(0, 1, step)), got {threshold}")
+    return mask.replace(head=(mask.head > threshold).float(), mlp=(mask.mlp > threshold).float(), threshold=float(threshold))
+
+# %% ../nbs/20_l0.ipynb #7eb274e4
+def sweep_thresholds(model:nn.Module, # the fine-tuned model
+                     task:str, # its GLUE task
+                     mask:SoftMask, # the soft evaluation gates, with their means
+                     evals:dict, # split name -> `Encoded`
+                     step:float=0.1, # thresholds np.arange(0, 1, step), as `eval-mnli-pruned-model.py --step-size`
+                     pad_id:int=0, # the tokenizer's pad token id
+                    )->list:
+    "Per threshold of `np.arange(0, 1, step)`: the sparsity (1 - gates on / gates), heads and MLPs off, and every metric on `evals`."
+    rows, seen = [], {}
+    for t in np.arange(0, 1, step):
+        m = threshold_gates(mask, float(t))
+        key = (tuple(m.head.flatten().tolist()), tuple(m.mlp.tolist()))
+        if key not in seen:
+            with m.apply(model): seen[key] = evaluate(model, task, evals, pad_id=pad_id)
+        rows.append(dict(threshold=round(float(t), 6), sparsity=m.sparsity, heads_off=int((m.head == 0).sum()), mlps_off=int((m.mlp == 0).sum()), **seen[key]))
+    return rows
+
 # %% ../nbs/20_l0.ipynb #90d6ea1a
 def target_at(step:int, # the training step
               target:float, # the final sparsity
@@ -138,6 +166,14 @@ def target_at(step:int, # the training step
     f = min(1., step / warmup) if warmup > 0 else 1.
     if schedule == 'linear': return start + f * (target - start)
     return 1 - math.exp(math.log(1 - start) + f * (math.log(1 - target) - math.log(1 - start)))
+
+# %% ../nbs/20_l0.ipynb #cc2739aa
+def original_l0_options(target:float=0.5, # the final sparsity, a fraction
+                       )->dict:
+    "The `l0_prune` options of `prune-all-mnli.sh` for `target`: the target rises over 6,500 + 50 p steps and holds for 6 p more (p = target in %), batch 128, log_alpha from N(10, 0.01)."
+    p = round(100 * target)
+    return dict(steps=6500 + 50 * p + 6 * p, target_warmup=6500 + 50 * p, batch_size=128, init_mean=10., start=0., schedule='linear',
+                lr=0.1, lambda_lr=1., lr_warmup=200, weight_decay=0.01, max_grad_norm=1.0, ablation='mean', weight='count')
 
 # %% ../nbs/20_l0.ipynb #3cc36516
 def component_weights(model:nn.Module, # a BERT-family model
@@ -207,20 +243,26 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
              means:tuple|None=None, # (head mean, MLP mean); None: computed from `train`
              weight:str='count', # 'count' or 'params' (see `component_weights`)
              init_mean:float=3., # log_alpha starts at N(init_mean, 0.01); the original: 10 (see the text)
+             threshold:float|None=0.5, # the evaluation mask binarises the gates at this threshold, as the paper's figures (None: soft gates)
+             mean_examples:int|None=100_000, # the means average the first this many examples of `train`, in its order (the original: 100,000)
              seed:int=0, # seeds the gates, the noise and the batch order
              pad_id:int=0, # the tokenizer's pad token id
              log_every:int=10, # record the state every this many steps
              progress:bool=True, # show a progress bar
              **gate_kwargs, # passed to `HardConcreteGates` (temperature, stretch, init_mean, ...)
             )->dict:
-    "Train hard-concrete gates on `model` towards `target` sparsity; return the gates, the evaluation mask and the history."
+    "Train hard-concrete gates on `model` towards `target` sparsity; return the gates, the evaluation mask (binarised at `threshold`), the soft mask and the history."
     if not 0 <= target < 1: raise ValueError(f"target sparsity must be in [0, 1), got {target}")
     if ablation not in ('mean', 'zero'): raise ValueError(f"ablation must be 'mean' or 'zero', not {ablation!r}")
+    if threshold is not None and not 0 <= threshold < 1: raise ValueError(f"threshold must be in [0, 1) or None, got {threshold}")
     if model.config.num_labels < 2: raise ValueError("L0 pruning matches output distributions: it needs a classification model (num_labels >= 2)")
     target_warmup = int(0.6 * steps) if target_warmup is None else target_warmup
     dev = next(model.parameters()).device
     model.requires_grad_(False)
-    if ablation == 'mean' and means is None: means = mean_activations(model, train, batch_size, pad_id)
+    if ablation == 'mean' and means is None:
+        n = len(train) if mean_examples is None else min(mean_examples, len(train))
+        first = Encoded(train.input_ids[:n], None if train.token_type_ids is None else train.token_type_ids[:n], train.labels[:n])
+        means = mean_activations(model, first, batch_size, pad_id)
     hmean, mmean = (None, None) if ablation == 'zero' else (means[0].to(dev), means[1].to(dev))
     gates = HardConcreteGates.for_model(model, seed=seed, init_mean=init_mean, **gate_kwargs).to(dev)
     lambdas = nn.Parameter(torch.zeros(2, device=dev))
@@ -252,10 +294,12 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
     finally:
         bar.close(); model.eval()
     head, mlp = gates.deterministic()
-    meta = dict(method='l0', target=target, steps=steps, seed=seed, ablation=ablation, weight=weight, schedule=schedule, max_grad_norm=max_grad_norm)
-    mask = SoftMask(head.cpu(), mlp.cpu(), None if hmean is None else hmean.cpu(), None if mmean is None else mmean.cpu(), meta)
-    return dict(gates=gates, mask=mask, history=history, seconds=time.perf_counter() - t0,
-                final_sparsity=float(sparsity_of(head.cpu(), mlp.cpu(), weights)))
+    meta = dict(method='l0', target=target, steps=steps, target_warmup=target_warmup, seed=seed, ablation=ablation, weight=weight, schedule=schedule,
+                max_grad_norm=max_grad_norm)
+    soft = SoftMask(head.cpu(), mlp.cpu(), None if hmean is None else hmean.cpu(), None if mmean is None else mmean.cpu(), meta)
+    mask = threshold_gates(soft, threshold)
+    return dict(gates=gates, mask=mask, soft_mask=soft, history=history, seconds=time.perf_counter() - t0, threshold=threshold,
+                final_sparsity=float(sparsity_of(mask.head, mask.mlp, weights)), soft_sparsity=float(sparsity_of(soft.head, soft.mlp, weights)))
 
 # %% ../nbs/20_l0.ipynb #ac4fcb64
 def plot_l0(history:list, # `l0_prune`'s history
@@ -273,15 +317,45 @@ def plot_l0(history:list, # `l0_prune`'s history
     axs[1].set_xlabel('step'); axs[1].set_ylabel('P(gate on)')
     return axs
 
+# %% ../nbs/20_l0.ipynb #fec3f5c5
+def evaluate_l0(model:nn.Module, # the fine-tuned model
+                task:str, # its GLUE task
+                soft:SoftMask, # the soft evaluation gates, with their means
+                evals:dict, # split name -> `Encoded`
+                threshold:float|None=0.5, # report the gates binarised at this threshold (None: the soft gates)
+                sweep_step:float|None=None, # also sweep np.arange(0, 1, sweep_step) in domain (`sweep_thresholds`)
+                tokenizer=None, # the model's tokenizer (needed for `ood`; gives the pad id)
+                ood:list|None=None, # out-of-domain sets: 'hans', 'paws_qqp'
+                ood_subset:int|dict|None=None, # a seeded subset of each (a dict: per set)
+                data_root:str|None=None, # data root; None = $BERT_LOTTERY_DATA
+                max_length:int=128, # truncate inputs to this many tokens
+               )->dict:
+    "Scores in and out of domain with the gates binarised at `threshold` and with the soft gates, and the threshold sweep."
+    task, pad = get_task(task), (tokenizer.pad_token_id or 0) if tokenizer is not None else 0
+    sub = lambda d: ood_subset.get(d) if isinstance(ood_subset, dict) else ood_subset
+    def scores(m):
+        with m.apply(model): ind = evaluate(model, task, evals, pad_id=pad)
+        return ind, {d: evaluate_ood(model, tokenizer, d, task.name, mask=m, data_root=data_root, subset=sub(d), max_length=max_length) for d in ood or []}
+    mask = threshold_gates(soft, threshold)
+    pruned, ood_pruned = scores(mask)
+    pruned_soft, ood_soft = (pruned, ood_pruned) if threshold is None else scores(soft)
+    sweep = sweep_thresholds(model, task, soft, evals, sweep_step, pad) if sweep_step else None
+    return dict(mask=mask, threshold=threshold, pruned=pruned, pruned_soft=pruned_soft, ood_pruned=ood_pruned, ood_pruned_soft=ood_soft, threshold_sweep=sweep)
+
 # %% ../nbs/20_l0.ipynb #83225143
 @delegates(l0_prune, but=['means', 'pad_id', 'log_every', 'progress'])
 def l0_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the output_dir of `bert_lottery finetune`)
                   task:str, # its GLUE task (a classification task)
-                  output_dir:str, # where mask.safetensors, history.json and summary.json go
+                  output_dir:str, # where mask.safetensors, soft_mask.safetensors, history.json and summary.json go
                   target:float=0.5, # final sparsity
                   seed:int=0, # seeds the gates, the noise, the batch order and the subsets
                   train_split:str='train', # the split the gates train on (MNLI CPU setting: 'dev_matched')
                   train_subset:int|None=None, # a seeded subset of it
+                  mean_split:str|None=None, # the split the means average (None: `train_split`; MNLI here has no train split)
+                  mean_examples:int|None=100_000, # its first this many examples, in file order (the original: 100,000)
+                  threshold:float|None=0.5, # report the gates binarised at this threshold, as the paper's figures (None: soft gates)
+                  sweep_step:float|None=None, # also evaluate in domain at every threshold of np.arange(0, 1, sweep_step), as the original
+                  preset:str|None=None, # 'original': `original_l0_options(target)`, the original's schedule; options given here override it
                   eval_splits:list|None=None, # splits to evaluate on (default: the task's dev splits other than `train_split`)
                   ood:list|None=None, # out-of-domain sets: 'hans' (NLI models), 'paws_qqp' (paraphrase models)
                   ood_subset:int|None=None, # a seeded subset of each out-of-domain set
@@ -291,30 +365,69 @@ def l0_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the output_d
                   **kwargs, # passed to `l0_prune` (steps, target_warmup, lr, ablation, weight, ...)
                  )->dict:
     "L0-prune a fine-tuned checkpoint, evaluate it in and out of domain, and save the run; returns the summary."
+    if preset not in (None, 'original'): raise ValueError(f"preset must be 'original' or None, not {preset!r}")
+    kwargs = {**(original_l0_options(target) if preset else {}), **kwargs}
     task = get_task(task)
     tok, model = load_checkpoint(checkpoint, task)
     pad = tok.pad_token_id or 0
     train = encode(tok, seeded_subset(load_glue(task, train_split, data_root), train_subset, seed), max_length)
     splits = eval_splits or [s for s in task.eval_splits if s != train_split]
     evals = {s: encode(tok, load_glue(task, s, data_root), max_length) for s in splits}
-    res = l0_prune(model, train, target=target, seed=seed, pad_id=pad, progress=progress, **kwargs)
-    mask = res['mask']
+    mean_split, means, n_mean = mean_split or train_split, None, 0
+    if kwargs.get('ablation', 'mean') == 'mean':
+        ex = load_glue(task, mean_split, data_root)
+        ex = ex.subset(np.arange(len(ex) if mean_examples is None else min(mean_examples, len(ex))))     # the first ones, in file order
+        means, n_mean = mean_activations(model, encode(tok, ex, max_length), pad_id=pad), len(ex)
+    res = l0_prune(model, train, target=target, seed=seed, pad_id=pad, progress=progress, means=means, threshold=threshold, **kwargs)
     full = evaluate(model, task, evals, pad_id=pad)
-    with mask.apply(model): pruned = evaluate(model, task, evals, pad_id=pad)
-    out_full, out_pruned = {}, {}
-    for d in ood or []:
-        out_full[d] = evaluate_ood(model, tok, d, task.name, data_root=data_root, subset=ood_subset, max_length=max_length)
-        out_pruned[d] = evaluate_ood(model, tok, d, task.name, mask=mask, data_root=data_root, subset=ood_subset, max_length=max_length)
-    mask = mask.replace(model=str(checkpoint), task=task.name, finetune_seed=(read_results(checkpoint) or {}).get('seed'),
-                        train_split=train_split, n_train=len(train), final_sparsity=res['final_sparsity'])
+    ood_full = {d: evaluate_ood(model, tok, d, task.name, data_root=data_root, subset=ood_subset, max_length=max_length) for d in ood or []}
+    ev = evaluate_l0(model, task, res['soft_mask'], evals, threshold, sweep_step, tok, ood, ood_subset, data_root, max_length)
+    info = dict(model=str(checkpoint), task=task.name, finetune_seed=(read_results(checkpoint) or {}).get('seed'), train_split=train_split,
+                n_train=len(train), mean_split=mean_split, n_mean=n_mean)
+    mask, soft = ev['mask'].replace(final_sparsity=res['final_sparsity'], **info), res['soft_mask'].replace(**info)
     out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-    mask.save(out/'mask.safetensors'); write_json(out/'history.json', res['history'])
-    summary = dict(method='l0', task=task.name, checkpoint=str(checkpoint), target=target, seed=seed, final_sparsity=res['final_sparsity'],
-                   heads_off=int((mask.head == 0).sum()), mlps_off=int((mask.mlp == 0).sum()), train_split=train_split, n_train=len(train),
-                   main_metric=main_metric(task), full=full, pruned=pruned, ood_full=out_full, ood_pruned=out_pruned,
+    mask.save(out/'mask.safetensors'); soft.save(out/'soft_mask.safetensors'); write_json(out/'history.json', res['history'])
+    summary = dict(method='l0', task=task.name, checkpoint=str(checkpoint), target=target, seed=seed, preset=preset, threshold=threshold,
+                   final_sparsity=res['final_sparsity'], soft_sparsity=res['soft_sparsity'], heads_off=int((mask.head == 0).sum()),
+                   mlps_off=int((mask.mlp == 0).sum()), train_split=train_split, n_train=len(train), mean_split=mean_split, n_mean=n_mean,
+                   main_metric=main_metric(task), full=full, pruned=ev['pruned'], pruned_soft=ev['pruned_soft'], ood_full=ood_full,
+                   ood_pruned=ev['ood_pruned'], ood_pruned_soft=ev['ood_pruned_soft'], threshold_sweep=ev['threshold_sweep'],
                    seconds=res['seconds'], options={k: v for k, v in kwargs.items() if isinstance(v, (int, float, str, bool, type(None)))})
     write_json(out/'summary.json', summary)
     return summary
+
+# %% ../nbs/20_l0.ipynb #6a7da47d
+def l0_reevaluate(output_dir:str, # a folder `l0_checkpoint` wrote (before thresholds, its mask.safetensors held the soft gates)
+                  checkpoint:str|None=None, # the fine-tuned checkpoint (default: the one the summary names)
+                  threshold:float|None=0.5, # report the gates binarised at this threshold
+                  sweep_step:float|None=None, # also evaluate in domain at every threshold of np.arange(0, 1, sweep_step)
+                  eval_splits:list|None=None, # splits to evaluate on (default: the task's dev splits other than the training split)
+                  data_root:str|None=None, # data root; None = $BERT_LOTTERY_DATA
+                  max_length:int=128, # truncate inputs to this many tokens
+                 )->dict:
+    "Evaluate a saved L0 run again at `threshold` and with its soft gates; rewrite its masks and summary (and a runner's results.json); return the summary."
+    out = Path(output_dir); summ = json.loads((out/'summary.json').read_text())
+    soft_file = out/'soft_mask.safetensors'
+    soft = SoftMask.load(soft_file if soft_file.is_file() else out/'mask.safetensors')
+    task = get_task(summ['task'])
+    tok, model = load_checkpoint(checkpoint or summ['checkpoint'], task)
+    splits = eval_splits or [s for s in task.eval_splits if s != summ['train_split']]
+    evals = {s: encode(tok, load_glue(task, s, data_root), max_length) for s in splits}
+    ood = {d: r['n'] for d, r in summ.get('ood_pruned', {}).items()}                     # the same seeded subsets
+    ev = evaluate_l0(model, task, soft, evals, threshold, sweep_step, tok, list(ood), ood, data_root, max_length)
+    first = summ.get('pruned_soft', summ['pruned'])                                      # the soft gates' scores as first measured
+    weights = component_weights(model, summ.get('options', {}).get('weight', 'count'))
+    final = float(sparsity_of(ev['mask'].head, ev['mask'].mlp, weights))
+    soft.save(soft_file); ev['mask'].replace(final_sparsity=final).save(out/'mask.safetensors')
+    summ.update(threshold=threshold, final_sparsity=final, soft_sparsity=float(sparsity_of(soft.head, soft.mlp, weights)),
+                heads_off=int((ev['mask'].head == 0).sum()), mlps_off=int((ev['mask'].mlp == 0).sum()),
+                **{k: ev[k] for k in ('pruned', 'pruned_soft', 'ood_pruned', 'ood_pruned_soft', 'threshold_sweep')},
+                reevaluated=dict(soft_max_abs_diff=max(abs(ev['pruned_soft'][k] - v) for k, v in first.items() if k in ev['pruned_soft'])))
+    write_json(out/'summary.json', summ)
+    if (out/'results.json').is_file():
+        key = summ['main_metric'] if summ['main_metric'] in summ['pruned'] else next(iter(summ['pruned']))
+        write_json(out/'results.json', dict(score=summ['pruned'][key], full_score=summ['full'][key], metric=key, **summ))
+    return summ
 
 # %% ../nbs/20_l0.ipynb #20e2cfbd
 HANS_SUBCASES = ('non-entailment/lexical_overlap/ln_preposition', 'non-entailment/lexical_overlap/ln_subject/object_swap',

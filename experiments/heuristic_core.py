@@ -5,17 +5,22 @@ Usage:
   BERT_LOTTERY_DATA=../shared/data bert_lottery run specs/heuristic_core.yaml results/heuristic_core/store
       MNLI fine-tuned on dev_matched (seed 42), then L0 gates at targets 30% and 50% x gate seeds 0, 1, 2, each evaluated on
       dev_mismatched and on 6,000 HANS pairs (the store's light part is committed; its checkpoint is not)
-  python experiments/heuristic_core.py [--data_root ../shared/data] [--only compare table]
-  compare  importance (s-pruning) masks at the same sparsities: `sprune(..., target=t)` continues the heads+MLPs stage (7 heads
-           and 1 MLP per step, importance re-scored under each step's mask) on a seeded 3,000-pair subset of dev_matched past
-           the 90% stop to the mask nearest each target; each evaluated like the L0 runs -> results/heuristic_core/sprune_t<pct>/
-  table    one table of every subnetwork and the full model, and the effective size -> results/heuristic_core/table.md
+  python experiments/heuristic_core.py [--data_root ../shared/data] [--only compare threshold table] [--threshold 0.5] [--sweep_step 0.1]
+  compare    importance (s-pruning) masks at the same sparsities: `sprune(..., target=t)` continues the heads+MLPs stage (7 heads
+             and 1 MLP per step, importance re-scored under each step's mask) on a seeded 3,000-pair subset of dev_matched past
+             the 90% stop to the mask nearest each target; each evaluated like the L0 runs -> results/heuristic_core/sprune_t<pct>/
+  threshold  every L0 unit evaluated again (`l0.l0_reevaluate`) with its gates binarised at --threshold, as the paper's figures,
+             and with its soft gates, plus the original's threshold sweep on dev_mismatched (np.arange(0, 1, --sweep_step); 0: none);
+             rewrites each unit's mask.safetensors (binarised), soft_mask.safetensors, summary.json and results.json in the store.
+             Needs the fine-tuned checkpoint (the store's heavy part, not committed)
+  table      one table of every subnetwork and the full model, and the effective size (from the binarised gates once every unit
+             is re-evaluated, and from the soft gates) -> results/heuristic_core/table.md, effective_size.json
 """
 import argparse, json, time
 from pathlib import Path
 import numpy as np
 from bert_lottery.data import encode, get_task, load_glue, seeded_subset, write_json
-from bert_lottery.l0 import HANS_SUBCASES, effective_size, effective_size_score
+from bert_lottery.l0 import HANS_SUBCASES, effective_size, effective_size_score, l0_reevaluate
 from bert_lottery.models import load_checkpoint
 from bert_lottery.ood import evaluate_ood
 from bert_lottery.spec import expand
@@ -23,7 +28,7 @@ from bert_lottery.sprune import sprune
 from bert_lottery.store import Store
 from bert_lottery.train import evaluate
 
-STAGES = ['compare', 'table']
+STAGES = ['compare', 'threshold', 'table']
 OUT = Path('results/heuristic_core')
 STORE = OUT/'store'
 
@@ -62,36 +67,67 @@ def compare(data_root, n_score=3000, seed=0):
         print(f"{out}: sparsity {m.sparsity:.3f}, mismatched {pruned['accuracy_mismatched']:.4f}, HANS non-ent {hans['non_entailed_subcase_mean']:.4f}", flush=True)
 
 
+def threshold(data_root, value=0.5, sweep_step=0.1):
+    us, st = store_units()
+    ft = next(u for u in us if u.kind == 'finetune')
+    if not (st.heavy(ft.id)/'config.json').is_file(): raise SystemExit(f"No checkpoint at {st.heavy(ft.id)}: run the spec first (see --help)")
+    for u in (u for u in us if u.kind == 'l0' and st.status(u.id) == 'done'):
+        d, t0 = st.dir(u.id), time.perf_counter()
+        s = json.loads((d/'summary.json').read_text())
+        if s.get('threshold') == value and (s.get('threshold_sweep') or not sweep_step): print(f'done already: {u.id}'); continue
+        s = l0_reevaluate(d, str(st.heavy(ft.id)), threshold=value, sweep_step=sweep_step or None, eval_splits=u.params.get('eval_splits'),
+                          data_root=data_root)
+        h, hs = s['ood_pruned']['hans'], s['ood_pruned_soft']['hans']
+        print(f"{u.id} (target {s['target']}, gate seed {s['seed']}): sparsity {s['soft_sparsity']:.3f} soft -> {s['final_sparsity']:.3f} at {value}; "
+              f"mismatched {s['pruned_soft']['accuracy_mismatched']:.4f} -> {s['pruned']['accuracy_mismatched']:.4f}; "
+              f"HANS non-ent {hs['non_entailed_subcase_mean']:.4f} -> {h['non_entailed_subcase_mean']:.4f}; soft scores reproduced within "
+              f"{s['reevaluated']['soft_max_abs_diff']:.1e}; {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def table():
     us, st = store_units()
     ft = json.loads((st.dir(next(u.id for u in us if u.kind == 'finetune'))/'results.json').read_text())
     l0s = [json.loads((st.dir(u.id)/'summary.json').read_text()) for u in us if u.kind == 'l0' and st.status(u.id) == 'done']
     if not l0s: print('no L0 unit is done yet'); return
-    rows, runs = [], []
+    binarised = all(s.get('threshold') is not None for s in l0s)                      # every unit re-evaluated at the threshold
+    thr = l0s[0].get('threshold')
+    soft = lambda s: (s.get('soft_sparsity', s['final_sparsity']), s.get('pruned_soft', s['pruned']), s.get('ood_pruned_soft', s['ood_pruned']))
+    hard = lambda s: (s['final_sparsity'], s['pruned'], s['ood_pruned'])
+    rows, runs = [], {'binarised': [], 'soft': []}
     def row(subnetwork, target, seed, sparsity, mm, h):
         return dict(subnetwork=subnetwork, target=target, seed=seed, sparsity=sparsity, mismatched=mm, hans=h['accuracy'],
                     four=float(np.mean([h['by_subcase'][s] for s in HANS_SUBCASES])), hans_nonent=h['non_entailed_subcase_mean'],
                     score=hc_score(mm, h), score_two_part=hc_score(mm, h, 'two_part'))
     rows.append(row('full model', '', '', 0., l0s[0]['full']['accuracy_mismatched'], l0s[0]['ood_full']['hans']))
     for s in sorted(l0s, key=lambda s: (s['target'], s['seed'])):
-        rows.append(row('L0', s['target'], s['seed'], s['final_sparsity'], s['pruned']['accuracy_mismatched'], s['ood_pruned']['hans']))
-        runs.append(dict(sparsity=s['target'], seed=s['seed'], score=rows[-1]['score'], score_two_part=rows[-1]['score_two_part']))
+        for name, key, of in ([(f'L0, gates > {thr}', 'binarised', hard)] if binarised else []) + [('L0, soft gates', 'soft', soft)]:
+            sparsity, ind, ood = of(s)
+            rows.append(row(name, s['target'], s['seed'], sparsity, ind['accuracy_mismatched'], ood['hans']))
+            runs[key].append(dict(sparsity=s['target'], seed=s['seed'], score=rows[-1]['score'], score_two_part=rows[-1]['score_two_part']))
     for f in sorted(OUT.glob('sprune_t*/summary.json')):
         s = json.loads(f.read_text())
         rows.append(row('importance', s['target'], '', s['sparsity'], s['pruned']['accuracy_mismatched'], s['ood_pruned']['hans']))
-    eff = effective_size(runs, rows[0]['score'])
-    eff_lib = effective_size([dict(r, score=r['score_two_part']) for r in runs], rows[0]['score_two_part'], rule='means')
+    def eff_both(rs): return (effective_size(rs, rows[0]['score']),
+                              effective_size([dict(r, score=r['score_two_part']) for r in rs], rows[0]['score_two_part'], rule='means'))
+    gates = f'binarised at {thr}' if binarised else 'soft'
+    eff, eff_lib = eff_both(runs['binarised' if binarised else 'soft'])
     lines = ['| subnetwork | target | gate seed | sparsity | MNLI mismatched | HANS | HANS, the 4 named subcases | HANS non-entailed (15-subcase mean) | score (original) | score (two-part) |',
              '|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         lines.append(f"| {r['subnetwork']} | {r['target']} | {r['seed']} | {r['sparsity']:.3f} | {100 * r['mismatched']:.1f} | {100 * r['hans']:.1f} | "
                      f"{100 * r['four']:.1f} | {100 * r['hans_nonent']:.1f} | {100 * r['score']:.1f} | {100 * r['score_two_part']:.1f} |")
     lines.append(f"\nFull model fine-tuned on dev_matched: {ft['n_train']} pairs, dev_mismatched {100 * ft['score']:.1f}.")
-    lines.append(f"Effective size as the original (score = mean of mismatched and the 4 named HANS subcases, matched being the training split; per gate seed, "
-                 f"strict >, tolerance 0.03; grid {sorted(eff['mean_by_sparsity'])}): {eff['effective_size']} (per seed {eff['per_seed']}).")
-    lines.append(f"Effective size by the library's earlier rule (score = mean of mismatched and the 15-subcase non-entailed mean; on means over seeds, >=): "
-                 f"{eff_lib['effective_size']}.")
-    (OUT/'table.md').write_text('\n'.join(lines) + '\n'); write_json(OUT/'effective_size.json', dict(original=eff, means_two_part=eff_lib))
+    lines.append(f"Effective size as the original, L0 gates {gates} (score = mean of mismatched and the 4 named HANS subcases, matched being the training split; "
+                 f"per gate seed, strict >, tolerance 0.03; grid {sorted(eff['mean_by_sparsity'])}): {eff['effective_size']} (per seed {eff['per_seed']}).")
+    lines.append(f"Effective size by the library's earlier rule, L0 gates {gates} (score = mean of mismatched and the 15-subcase non-entailed mean; on means over "
+                 f"seeds, >=): {eff_lib['effective_size']}.")
+    saved = dict(gates=gates, original=eff, means_two_part=eff_lib)
+    if binarised:
+        es, es_lib = eff_both(runs['soft'])
+        saved['soft'] = dict(original=es, means_two_part=es_lib)
+        lines.append(f"With the soft gates instead: {es['effective_size']} as the original (per seed {es['per_seed']}), {es_lib['effective_size']} by the earlier rule.")
+    else: lines.append("The L0 units are not yet re-evaluated at the threshold the library reports (`--only threshold`, which needs the fine-tuned checkpoint).")
+    (OUT/'table.md').write_text('\n'.join(lines) + '\n'); write_json(OUT/'effective_size.json', saved)
     print('\n'.join(lines))
 
 
@@ -99,8 +135,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--data_root', default=None)
     p.add_argument('--only', nargs='+', default=STAGES, choices=STAGES)
+    p.add_argument('--threshold', type=float, default=0.5, help='the threshold the L0 gates are binarised at (stage threshold)')
+    p.add_argument('--sweep_step', type=float, default=0.1, help='the threshold sweep np.arange(0, 1, step) on dev_mismatched (stage threshold; 0: none)')
     a = p.parse_args()
-    for stage in dict.fromkeys(a.only): compare(a.data_root) if stage == 'compare' else table()
+    for stage in dict.fromkeys(a.only):
+        if stage == 'compare': compare(a.data_root)
+        elif stage == 'threshold': threshold(a.data_root, a.threshold, a.sweep_step)
+        else: table()
 
 
 if __name__ == '__main__': main()
