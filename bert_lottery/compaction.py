@@ -37,6 +37,7 @@ def pruned_structure(mask:Mask, # a 0/1 `StructuredMask`, or a mask of 0/1 `neur
 # %% ../nbs/08_compaction.ipynb #92be0e8c
 def _slice_linear_(lin:nn.Linear, idx:torch.Tensor, dim:int):
     "Keep entries `idx` of `lin` along `dim` of its weight: 0 = outputs (bias too), 1 = inputs."
+    idx = idx.to(lin.weight.device)
     lin.weight = nn.Parameter(lin.weight.detach().index_select(dim, idx).clone())
     if dim == 0 and lin.bias is not None: lin.bias = nn.Parameter(lin.bias.detach()[idx].clone())
     lin.out_features, lin.in_features = lin.weight.shape

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_data.ipynb #5e91c943
 from __future__ import annotations
-import csv, hashlib, json, os
+import csv, hashlib, json, os, uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,8 +18,9 @@ from torch.utils.data import DataLoader
 
 # %% auto #0
 __all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'resolve_data_root', 'task_dir',
-           'Examples', 'read_tsv', 'load_glue', 'write_json', 'seeded_subset', 'cache_dir', 'Encoded', 'encode',
-           'encode_task', 'LengthGroupedBatches', 'collate', 'model_inputs', 'glue_loader']
+           'Examples', 'read_tsv', 'load_glue', 'is_main_process', 'atomic_file', 'write_json', 'seeded_subset',
+           'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches', 'collate', 'model_inputs',
+           'glue_loader']
 
 # %% ../nbs/00_data.ipynb #cac787a2
 @dataclass(frozen=True)
@@ -180,14 +182,30 @@ def load_glue(task:str|GlueTask,   # a GLUE task
     if root is None: return _load_hub(task, split)
     return read_tsv(task, task_dir(task, root)/task.splits[split])
 
+# %% ../nbs/00_data.ipynb #006f4ffe
+def is_main_process()->bool:
+    "False only in a process of a distributed launch whose rank (`RANK`, set by `accelerate launch` and torchrun) is not 0."
+    return int(os.environ.get('RANK', '0')) == 0
+
+# %% ../nbs/00_data.ipynb #383c9765
+@contextmanager
+def atomic_file(path:str|Path # the file to write
+               ):
+    "Yield a temporary path beside `path`, unique to this process and call; on success it becomes `path` (on the main process only)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp')
+    try:
+        yield tmp
+        if is_main_process(): os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+
 # %% ../nbs/00_data.ipynb #cb08a56b
 def write_json(path:str|Path, # the file to write
                obj, # anything `json.dumps` takes
               )->Path:
     "Write `obj` as indented JSON to `path` through a temporary file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp'); tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
-    return path
+    with atomic_file(path) as tmp: tmp.write_text(json.dumps(obj, indent=1))
+    return Path(path)
 
 # %% ../nbs/00_data.ipynb #18249dbe
 def seeded_subset(ex:Examples, # a split
@@ -231,8 +249,7 @@ def _save_encoded(enc:Encoded, path:Path):
     flat = lambda seqs: torch.tensor([t for s in seqs for t in s], dtype=torch.int64)
     ts = dict(ids=flat(enc.input_ids), offsets=torch.tensor(np.cumsum([0, *enc.lengths])), labels=torch.from_numpy(enc.labels))
     if enc.token_type_ids is not None: ts['token_type_ids'] = flat(enc.token_type_ids)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp'); save_file(ts, tmp); os.replace(tmp, path)
+    with atomic_file(path) as tmp: save_file(ts, tmp)
 
 # %% ../nbs/00_data.ipynb #c9ef00a5
 def _load_encoded(path:Path)->Encoded:

@@ -5,10 +5,14 @@
 # %% ../nbs/01_fixtures.ipynb #cc7507c5
 from __future__ import annotations
 import tempfile
+from contextlib import contextmanager
+from unittest import mock
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils._pytree import tree_map
+from torch.utils._python_dispatch import TorchDispatchMode
 from transformers import (AutoTokenizer, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
@@ -17,8 +21,8 @@ from .data import GLUE_TASKS, Encoded, get_task, resolve_data_root
 from .models import default_model
 
 # %% auto #0
-__all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'real_data_root', 'skip_message',
-           'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
+__all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'OnDevice', 'fake_gpu',
+           'real_data_root', 'skip_message', 'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
 
 # %% ../nbs/01_fixtures.ipynb #a17b8a4e
 FAMILIES = dict(
@@ -89,6 +93,76 @@ def finite_diff(f, # scalar function of a tensor
         d = torch.zeros_like(x); d.view(-1)[i] = eps
         out.view(-1)[i] = (f(x + d) - f(x - d)) / (2 * eps)
     return out
+
+# %% ../nbs/01_fixtures.ipynb #0848ecd2
+_COPIES = {torch.ops.aten._to_copy.default, torch.ops.aten.copy_.default}   # the ops that may cross devices, as on CUDA
+
+def _off_cpu(device)->bool: return device is not None and torch.device(device).type != 'cpu'
+
+class OnDevice(torch.Tensor):
+    "A CPU tensor that says it lives on an accelerator (`meta`): mixing it with CPU tensors raises, as on a GPU."
+    @staticmethod
+    def __new__(cls, inner:torch.Tensor): # the values, on the CPU
+        r = torch.Tensor._make_wrapper_subclass(cls, inner.size(), strides=inner.stride(), storage_offset=inner.storage_offset(),
+                                                dtype=inner.dtype, device='meta', requires_grad=inner.requires_grad, layout=inner.layout)
+        r.inner = inner
+        return r
+    def __repr__(self): return f"OnDevice({self.inner!r})"
+    def numpy(self, *args, **kwargs): raise TypeError("can't convert an accelerator tensor to numpy (OnDevice). Use Tensor.cpu() first.")
+    def tolist(self): return self.inner.tolist()
+    __torch_function__ = torch._C._disabled_torch_function_impl
+    @classmethod
+    def __torch_dispatch__(cls, func, types, args=(), kwargs=None): return _run_on_device(func, args, kwargs or {})
+
+def _run_on_device(func, args, kwargs):
+    "Run `func` on the CPU values; raise on mixed devices; the result is `OnDevice` when an input was, or `device=` says so."
+    on, cpu = [], []
+    def look(x):
+        if isinstance(x, OnDevice): on.append(x)
+        elif isinstance(x, torch.Tensor) and x.dim() > 0: cpu.append(x)
+    tree_map(look, (args, kwargs))
+    if on and cpu and func not in _COPIES:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, meta (OnDevice) and cpu! ({func})")
+    kw = {k: torch.device('cpu') if k == 'device' and _off_cpu(v) else v for k, v in kwargs.items()}
+    unwrap = lambda x: x.inner if isinstance(x, OnDevice) else x
+    out = func(*tree_map(unwrap, args), **tree_map(unwrap, kw))
+    if func is torch.ops.aten.copy_.default: return args[0]                 # in place: the destination keeps its device
+    if not (_off_cpu(kwargs['device']) if kwargs.get('device') is not None else on): return out
+    return tree_map(lambda x: OnDevice(x) if isinstance(x, torch.Tensor) and not isinstance(x, OnDevice) else x, out)
+
+# %% ../nbs/01_fixtures.ipynb #f0a15d20
+class _Factories(TorchDispatchMode):
+    "Tensors created with an accelerator `device=` become `OnDevice`."
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None): return _run_on_device(func, args, kwargs or {})
+
+def _stand_in(d):
+    "An accelerator device ('cuda', 'cuda:1', 'mps') becomes the stand-in device `meta`; anything else is left alone."
+    if isinstance(d, (str, torch.device)):
+        try: t = torch.device(d).type
+        except (RuntimeError, TypeError): return d
+        if t in ('cuda', 'mps', 'xpu'): return torch.device('meta')
+    return d
+
+class _NoGrad:
+    "Stands in for `torch.inference_mode` inside `fake_gpu` (the wrapper tensors cannot be inference tensors): no gradients, which is what matters here."
+    def __init__(self, mode=True): self.mode = mode
+    def __enter__(self): self.prev = torch.is_grad_enabled(); torch.set_grad_enabled(not self.mode and self.prev)
+    def __exit__(self, *exc): torch.set_grad_enabled(self.prev)
+
+_tensor_to = torch.Tensor.to
+def _to(self, *args, **kwargs):
+    if 'device' in kwargs: kwargs['device'] = _stand_in(kwargs['device'])
+    return _tensor_to(self, *map(_stand_in, args), **kwargs)
+
+@contextmanager
+def fake_gpu(n_gpus:int=1, # what `torch.cuda.device_count()` says
+            ):
+    "Inside: `torch.cuda.is_available()` is True and tensors sent to an accelerator become `OnDevice` (see above)."
+    with mock.patch('torch.cuda._lazy_init', lambda: None), mock.patch('torch.cuda.is_available', lambda: True), \
+         mock.patch('torch.cuda.device_count', lambda: n_gpus), mock.patch.object(torch.Tensor, 'to', _to), \
+         mock.patch.object(torch.Tensor, 'cuda', lambda self, *a, **k: _to(self, 'meta')), \
+         mock.patch('torch._C._InferenceMode', _NoGrad), _Factories():
+        yield
 
 # %% ../nbs/01_fixtures.ipynb #1b848658
 def real_data_root(*candidates:str|Path, # folders to try when $BERT_LOTTERY_DATA is not set

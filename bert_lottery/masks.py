@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_masks.ipynb #e723aefd
 from __future__ import annotations
-import importlib, json, os
+import importlib, json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from fastcore.basics import patch
 from safetensors.torch import save_file
 from torch import nn, Tensor
 
+from .data import atomic_file
 from .layout import model_dims, prunable_weights
 from .masking import apply_gates, apply_weight_masks, check_gates
 
@@ -34,7 +35,7 @@ class Mask:
         self.meta = dict(meta or {})
         self._check()
 
-    def _coerce(self, v): return torch.as_tensor(v).detach().float().clone()
+    def _coerce(self, v): return torch.as_tensor(v).detach().float().cpu().clone()   # masks live on the CPU; `apply` moves them
     def _check(self): pass
     def _to_tensors(self): return self.groups, {}     # tensors and extra metadata to save
     @classmethod
@@ -97,11 +98,9 @@ def save(self:Mask, path:str|Path # file to write, e.g. `mask.safetensors`
     try: meta = json.dumps(self.meta)
     except TypeError as e: raise ValueError(f"{type(self).__name__}.meta must be JSON-able to be saved: {e}") from None
     tensors, extra = self._to_tensors()
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(format=FORMAT, version='1', kind=self.kind, meta=meta, **extra))
-    os.replace(tmp, path)
-    return path
+    with atomic_file(path) as tmp:
+        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(format=FORMAT, version='1', kind=self.kind, meta=meta, **extra))
+    return Path(path)
 
 # %% ../nbs/05_masks.ipynb #01d8e5e0
 def _read(path:Path):
@@ -190,7 +189,7 @@ class WeightMask(Mask):
     "One boolean keep-mask per weight matrix, keyed by parameter name; compatible with `torch.nn.utils.prune`."
     kind = 'weights'
     def _coerce(self, v):
-        v = torch.as_tensor(v).detach()
+        v = torch.as_tensor(v).detach().cpu()
         if v.dtype != torch.bool and not ((v == 0) | (v == 1)).all(): raise ValueError("weight masks hold booleans (or 0/1 values)")
         return v.bool().clone()
 
@@ -257,8 +256,8 @@ class SoftMask(GateMask):
                  head_mean:Tensor|None=None, # mean context of each head, [layers, heads, head_dim]
                  mlp_mean:Tensor|None=None, # mean output of each MLP, [layers, hidden]
                  meta:dict|None=None): # where the mask came from
-        self.head_mean = None if head_mean is None else head_mean.detach().float().clone()
-        self.mlp_mean = None if mlp_mean is None else mlp_mean.detach().float().clone()
+        self.head_mean = None if head_mean is None else head_mean.detach().float().cpu().clone()
+        self.mlp_mean = None if mlp_mean is None else mlp_mean.detach().float().cpu().clone()
         super().__init__(head, mlp, meta)
 
     def _check(self):

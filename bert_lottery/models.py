@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_models.ipynb #843a2e1a
 from __future__ import annotations
-import json
+import json, os
 from pathlib import Path
 
 import torch
@@ -15,8 +15,8 @@ from .data import GlueTask, get_task
 from .layout import layer_parts, prunable_weights
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL_NAME', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_model', 'load_checkpoint', 'read_results',
-           'init_weights_']
+__all__ = ['DEFAULT_MODEL_NAME', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_model', 'default_device',
+           'load_checkpoint', 'read_results', 'init_weights_']
 
 # %% ../nbs/07_models.ipynb #54f89cd9
 DEFAULT_MODEL_NAME = 'all-MiniLM-L6-v2 (embedded)'
@@ -65,18 +65,26 @@ def load_model(model_name:str|None=None, # a hub name or a local path; None = th
     model = _load(lambda s: AutoModelForSequenceClassification.from_pretrained(s, num_labels=task.num_labels, **kw), source, 'model')
     return tok, model
 
+# %% ../nbs/07_models.ipynb #961787f9
+def default_device()->torch.device:
+    "This process's accelerator (its `LOCAL_RANK`'s GPU under `accelerate launch` or torchrun; else MPS), or the CPU."
+    if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)) % max(1, torch.cuda.device_count()))
+    if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+    return torch.device('cpu')
+
 # %% ../nbs/07_models.ipynb #fdde629d
 def load_checkpoint(path:str|Path, # a fine-tuned model folder (or hub name)
                     task:str|GlueTask|None=None, # when given, check the classifier fits it
+                    device:str|torch.device|None=None, # where the model goes; None = `default_device()`
                    ):
-    "The tokenizer and the fine-tuned sequence-classification model saved at `path`, in eval mode."
+    "The tokenizer and the fine-tuned sequence-classification model saved at `path`, in eval mode, on `device`."
     source = model_source(path)
     tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
     model = _load(AutoModelForSequenceClassification.from_pretrained, source, 'model').eval()
     if task is not None and model.config.num_labels != get_task(task).num_labels:
         raise ValueError(f"{source} has a classifier with {model.config.num_labels} outputs, but {get_task(task).name} "
                          f"needs {get_task(task).num_labels}: is this a checkpoint of another task?")
-    return tok, model
+    return tok, model.to(device or default_device())
 
 # %% ../nbs/07_models.ipynb #944b78dd
 def read_results(path:str|Path # a folder written by `finetune`

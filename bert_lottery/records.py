@@ -10,7 +10,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from .data import write_json
+from .data import atomic_file, write_json
 from .masks import FORMAT, GateMask, Mask, _KINDS
 
 # %% auto #0
@@ -56,9 +56,7 @@ def save_history(output_dir:str|Path, # where `history.json` and `history.safete
             rec.update(kind=s.mask.kind, mask_meta=s.mask.meta, mask_extra=extra)
         tensors.update({f'{i}/scores/{k}': v.detach().float().cpu().contiguous() for k, v in s.scores.items()})
         records.append(rec)
-    tmp = folder/'history.safetensors.tmp'
-    save_file(tensors, tmp, metadata=dict(format=FORMAT + '.history', version='1'))
-    tmp.replace(folder/'history.safetensors')
+    with atomic_file(folder/'history.safetensors') as tmp: save_file(tensors, tmp, metadata=dict(format=FORMAT + '.history', version='1'))
     return write_json(folder/'history.json', records)
 
 # %% ../nbs/12_records.ipynb #989286b0

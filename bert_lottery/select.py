@@ -16,7 +16,7 @@ def lowest(scores:Tensor, # a score per component, any shape
            k:int, # how many to choose
           )->Tensor:
     "Flat indices of the `k` lowest-scoring surviving components, lowest first."
-    s = scores.detach().float().flatten().masked_fill(~alive.flatten().bool(), float('inf'))
+    s = scores.detach().float().flatten().masked_fill(~alive.flatten().bool().to(scores.device), float('inf'))
     return torch.argsort(s, stable=True)[:min(k, int(alive.bool().sum()))]
 
 # %% ../nbs/06_select.ipynb #6a22b730
@@ -26,7 +26,7 @@ def drop_lowest(keep:Tensor, # current keep flags (bool or 0/1 float), any shape
                )->Tensor:
     "A copy of `keep` without its `k` lowest-scoring survivors."
     out = keep.clone().flatten()
-    out[lowest(scores, keep != 0, k)] = 0
+    out[lowest(scores.to(out.device), keep != 0, k)] = 0
     return out.view_as(keep)
 
 # %% ../nbs/06_select.ipynb #44c4e52c
@@ -60,7 +60,7 @@ def magnitude_keep(weights:dict, # name -> weight tensor
                    scope:str='global', # 'global': one threshold over all weights; 'layer': each matrix on its own
                   )->dict:
     "New boolean keep flags without the smallest surviving weights by absolute value."
-    keep = {n: (keep[n] != 0) if keep is not None else torch.ones_like(w, dtype=torch.bool) for n, w in weights.items()}
+    keep = {n: (keep[n] != 0).to(w.device) if keep is not None else torch.ones_like(w, dtype=torch.bool) for n, w in weights.items()}   # on the weights' device
     if scope == 'layer':
         return {n: magnitude_keep({n: w}, amount, {n: keep[n]})[n] for n, w in weights.items()}
     if scope != 'global': raise ValueError(f"scope must be 'global' or 'layer', not {scope!r}")
@@ -73,13 +73,13 @@ def random_keep(pool:Tensor, # True (or non-zero) where a component may be chose
                 k:int, # exactly how many to choose
                 seed:int, # seeds the draw
                )->Tensor:
-    "Boolean flags of exactly `k` positions drawn uniformly without replacement from `pool`."
-    idx = (pool != 0).flatten().nonzero().flatten()
+    "Boolean flags of exactly `k` positions drawn uniformly without replacement from `pool`, on `pool`'s device (drawn on the CPU, so every device draws the same)."
+    idx = (pool.cpu() != 0).flatten().nonzero().flatten()
     if not 0 <= k <= len(idx): raise ValueError(f"cannot draw {k} of {len(idx)} available components")
     g = torch.Generator().manual_seed(seed)
     out = torch.zeros(pool.numel(), dtype=torch.bool)
     out[idx[torch.randperm(len(idx), generator=g)[:k]]] = True
-    return out.view(pool.shape)
+    return out.view(pool.shape).to(pool.device)
 
 # %% ../nbs/06_select.ipynb #11a232a6
 def complement(keep:Tensor # keep flags, bool or 0/1

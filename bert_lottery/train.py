@@ -25,8 +25,8 @@ from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, WEIGHT_INITS, init_weights_, load_model
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'predict', 'eval_batch_size', 'evaluate',
-           'check_hparams', 'accelerated', 'train', 'finetune']
+__all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'tf32', 'predict', 'eval_batch_size', 'evaluate',
+           'check_hparams', 'accelerated', 'check_finite', 'train', 'finetune']
 
 # %% ../nbs/09_train.ipynb #8dcf3fa7
 def bf16_native()->bool:
@@ -52,13 +52,22 @@ def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 
 def make_accelerator(precision:str='auto')->Accelerator:
     "An `Accelerator` with `resolve_precision(precision)` whose data loaders split each (global) batch across processes."
     mp = resolve_precision(precision)
-    if precision == 'auto' and mp == 'bf16' and torch.cuda.is_available(): torch.backends.cuda.matmul.allow_tf32 = True
     # Accelerate keeps one precision per process; a run with another one resets it (the process group stays)
     if AcceleratorState._shared_state.get('_mixed_precision', mp) != mp: AcceleratorState._reset_state()
     # cpu=True without an accelerator device: under torchrun, Accelerate then sets up multi-CPU (gloo) training
     # instead of N lone processes
     device = torch.cuda.is_available() or torch.backends.mps.is_available() or (hasattr(torch, 'xpu') and torch.xpu.is_available())
     return Accelerator(mixed_precision=mp, cpu=not device, dataloader_config=DataLoaderConfiguration(split_batches=True))
+
+# %% ../nbs/09_train.ipynb #08e3b13f
+@contextmanager
+def tf32(enabled:bool # TF32 for CUDA matmuls and convolutions inside the block (False: pure fp32)
+        ):
+    "Inside: CUDA's fp32 matmuls and convolutions in TF32, or not; the process's settings come back on exit."
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+    try: yield
+    finally: torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
 
 # %% ../nbs/09_train.ipynb #e9f4d56a
 @torch.inference_mode()
@@ -166,11 +175,24 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
     try:
         prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
-        yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
-                              sampler=loader.batch_sampler, steps=steps)
+        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'):    # this run's TF32, restored afterwards
+            yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
+                                  sampler=loader.batch_sampler, steps=steps)
     finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
         for k in _PREPARED: model.__dict__.pop(k, None)
         model.__dict__.update(saved)
+
+# %% ../nbs/09_train.ipynb #1614f07e
+def check_finite(loss:torch.Tensor, # this process's training loss (a scalar)
+                 accelerator:Accelerator, # the run's accelerator: with several processes, every loss is gathered
+                 where:str, # names the step in the message, e.g. 'epoch 1, step 3 (global step 3)'
+                 lr:float, # the learning rate, named in the message
+                ):
+    "Raise the same `FloatingPointError` on every process when the loss of any process is not finite."
+    losses = accelerator.gather(loss.detach().float()[None]) if accelerator.num_processes > 1 else loss.detach().float()[None]
+    if bool(torch.isfinite(losses).all()): return
+    bad = [f"{v}" if accelerator.num_processes == 1 else f"process {r}: {v}" for r, v in enumerate(losses.tolist()) if not math.isfinite(v)]
+    raise FloatingPointError(f"non-finite training loss ({', '.join(bad)}) at {where}; training stopped. Check the labels, or lower lr (now {lr})")
 
 # %% ../nbs/09_train.ipynb #06169fff
 def train(model, # a sequence-classification model, trained in place
@@ -204,15 +226,14 @@ def train(model, # a sequence-classification model, trained in place
                          pad_id, accelerator, precision) as run:
             acc, m = run.accelerator, run.model
             for epoch in range(n_epochs):
-                run.sampler.set_epoch(first_epoch + epoch)
+                run.loader.set_epoch(first_epoch + epoch)    # Accelerate's loader hands its own counter to the sampler in one process
+                run.sampler.set_epoch(first_epoch + epoch)   # under N processes the sampler sits inside a shard that does not pass it on
                 m.train(); t0, seen, losses = time.perf_counter(), 0, []
                 bar = tqdm(run.loader, desc=f'epoch {epoch+1}/{n_epochs}', disable=not (progress and acc.is_local_main_process))
                 for i, b in enumerate(bar):
                     if step >= run.steps: break
                     loss = m(**model_inputs(b)).loss
-                    if not math.isfinite(loss.item()):
-                        raise FloatingPointError(f"non-finite training loss ({loss.item()}) at epoch {epoch+1}, step {i+1} "
-                                                 f"(global step {step+1}); training stopped. Check the labels, or lower lr (now {lr})")
+                    check_finite(loss, acc, f'epoch {epoch+1}, step {i+1} (global step {step+1})', lr)   # every process stops together
                     acc.backward(loss)
                     if max_grad_norm: acc.clip_grad_norm_(m.parameters(), max_grad_norm)
                     run.optimizer.step(); run.scheduler.step(); run.optimizer.zero_grad()
