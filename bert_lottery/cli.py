@@ -234,7 +234,7 @@ def run_cmd(spec:str, # the sweep's spec, a YAML file
             executor:str='auto', # 'auto' (see `store.auto_executor`), 'local' (this process), 'processes' (local workers) or 'ray'
             workers:int=None, # worker processes (processes), or CPUs of a local Ray instance (ray)
             address:str=None, # a running Ray cluster's address (ray)
-            gpus_per_job:float=0, # GPUs each job asks for (ray; 1: one job per GPU)
+            gpus_per_job:float|None=None, # GPUs each job asks for (ray; default: 1 when the cluster has GPUs, else 0)
             output_dir:str=None, # afterwards, write the report (tables and figures) here
             order:str='spec', # the jobs' order (local): 'spec', or 'seed' for whole task x seed cells first
             budget_minutes:float=None, # start no new job after this many minutes (local); run again to go on

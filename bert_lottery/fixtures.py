@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_fixtures.ipynb #cc7507c5
 from __future__ import annotations
-import tempfile
+import os, tempfile
 from contextlib import contextmanager
 from unittest import mock
 from pathlib import Path
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils._pytree import tree_map
 from torch.utils._python_dispatch import TorchDispatchMode
-from transformers import (AutoTokenizer, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
+from transformers import (AutoTokenizer, PreTrainedModel, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
@@ -22,7 +22,7 @@ from .models import default_model
 
 # %% auto #0
 __all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'OnDevice', 'fake_gpu',
-           'real_data_root', 'skip_message', 'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
+           'forward_devices', 'real_data_root', 'skip_message', 'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
 
 # %% ../nbs/01_fixtures.ipynb #a17b8a4e
 FAMILIES = dict(
@@ -156,13 +156,27 @@ def _to(self, *args, **kwargs):
 
 @contextmanager
 def fake_gpu(n_gpus:int=1, # what `torch.cuda.device_count()` says
+             bf16:bool=True, # what `torch.cuda.is_bf16_supported()` says
             ):
     "Inside: `torch.cuda.is_available()` is True and tensors sent to an accelerator become `OnDevice` (see above)."
     with mock.patch('torch.cuda._lazy_init', lambda: None), mock.patch('torch.cuda.is_available', lambda: True), \
-         mock.patch('torch.cuda.device_count', lambda: n_gpus), mock.patch.object(torch.Tensor, 'to', _to), \
+         mock.patch('torch.cuda.device_count', lambda: n_gpus), mock.patch('torch.cuda.current_device', lambda: 0), \
+         mock.patch('torch.cuda.is_bf16_supported', lambda *a, **k: bf16), mock.patch.object(torch.Tensor, 'to', _to), \
          mock.patch.object(torch.Tensor, 'cuda', lambda self, *a, **k: _to(self, 'meta')), \
-         mock.patch('torch._C._InferenceMode', _NoGrad), _Factories():
+         mock.patch('torch._C._InferenceMode', _NoGrad), _Factories(), \
+         mock.patch.dict(os.environ, USE_HUB_KERNELS='0'):   # transformers' hub kernels accept only real device types; BERT has none to swap
         yield
+
+# %% ../nbs/01_fixtures.ipynb #1b1e4b56
+@contextmanager
+def forward_devices():
+    "Inside: the device type of every Hugging Face model's forward pass, appended to the list it yields."
+    seen = []
+    def record(mod, args):
+        if isinstance(mod, PreTrainedModel): seen.append(next(mod.parameters()).device.type)
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(record)
+    try: yield seen
+    finally: handle.remove()
 
 # %% ../nbs/01_fixtures.ipynb #1b848658
 def real_data_root(*candidates:str|Path, # folders to try when $BERT_LOTTERY_DATA is not set

@@ -95,6 +95,7 @@ def _began_with(store:str|Path|None)->str|None:
 
 def load_spec(spec:str|Path|dict, # a YAML file, or a dict
               store:str|Path|None=None, # the store it runs into: an 'auto' precision takes the one the store began with
+              auto_as:str|None=None, # what 'auto' precision means where the units run ('bf16' or 'fp32'; None: in this process)
              )->dict:
     "The spec with every field, defaults filled in; a clear error for an unknown field."
     if not isinstance(spec, dict):
@@ -110,8 +111,7 @@ def load_spec(spec:str|Path|dict, # a YAML file, or a dict
     check_spec(spec)
     ft = dict(spec['finetune'] or {})
     if ft.get('precision', 'auto') == 'auto':   # made concrete here, so that it is part of every training unit's identity
-        mp = resolve_precision('auto')
-        here = 'fp32' if mp == 'no' else mp
+        here = auto_as or ('fp32' if resolve_precision('auto') == 'no' else resolve_precision('auto'))
         began = _began_with(store) or here
         if began == 'bf16' and here != 'bf16':
             raise RuntimeError(f"The store {store} trains under bf16 (its spec.json says so: the machine it began on computes bf16 natively), "

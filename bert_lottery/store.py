@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_store.ipynb #588aa3f3
 from __future__ import annotations
-import json, os, shutil, socket, subprocess, sys, time, traceback
+import hashlib, json, os, shutil, socket, subprocess, sys, time, traceback
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import write_json
+from .data import atomic_file, write_json
 from .l0 import l0_checkpoint
 from .masks import Mask
 from .mprune import mprune_checkpoint
@@ -22,8 +22,8 @@ from .subnets import _finetuned_weights, evaluate_masked, majority_class, retrai
 from .train import finetune
 
 # %% auto #0
-__all__ = ['EXECUTORS', 'Store', 'open_store', 'run_unit', 'jobs', 'run_job', 'statuses', 'run_local', 'worker', 'run_processes',
-           'run_ray', 'auto_executor', 'run', 'failures', 'status']
+__all__ = ['EXECUTORS', 'Store', 'open_store', 'checkpoint_hash', 'run_unit', 'jobs', 'run_job', 'statuses', 'run_local',
+           'worker', 'worker_env', 'run_processes', 'run_ray', 'auto_executor', 'run', 'failures', 'status']
 
 # %% ../nbs/23_store.ipynb #ef62d422
 def _git_commit()->str|None:
@@ -38,6 +38,7 @@ class Store:
         self.root = Path(root)
     def dir(self, uid): return self.root/'units'/uid
     def heavy(self, uid): return self.root/'heavy'/uid
+    def hash_file(self, uid): return self.root/'hashes'/uid      # a checkpoint's SHA-256, kept apart from its unit's folder
     def lock(self, uid):
         (self.root/'locks').mkdir(parents=True, exist_ok=True)
         return FileLock(self.root/'locks'/f'{uid}.lock')
@@ -56,9 +57,10 @@ class Store:
 # %% ../nbs/23_store.ipynb #60cbd1b5
 def open_store(spec:dict|str, # the spec (dict or YAML file)
                store:str|Path, # the store's folder (created if needed)
+               auto_as:str|None=None, # what precision 'auto' means where the units run (None: in this process)
               )->tuple:
     "The checked spec and the `Store`, its folder made and its spec.json written."
-    spec, st = load_spec(spec, store), Store(store)
+    spec, st = load_spec(spec, store, auto_as), Store(store)
     st.root.mkdir(parents=True, exist_ok=True); write_json(st.root/'spec.json', spec)
     return spec, st
 
@@ -100,6 +102,27 @@ def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool
         write_json(out/'results.json', dict(score=summ['pruned'][key], full_score=summ['full'][key], metric=key, **summ))
     else: raise ValueError(f"Unknown unit kind {k!r}")
 
+# %% ../nbs/23_store.ipynb #6bc269ae
+def checkpoint_hash(folder:str|Path # a checkpoint folder written by `save_pretrained`
+                   )->str:
+    "SHA-256 of the checkpoint's weights (every `*.safetensors` file, in name order)."
+    h = hashlib.sha256()
+    for f in sorted(Path(folder).glob('*.safetensors')):
+        with open(f, 'rb') as fh:
+            for block in iter(lambda: fh.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+# %% ../nbs/23_store.ipynb #69d6f9de
+def _check_remake(store:Store, unit:Unit):
+    "Record a new checkpoint's hash; raise when a remade checkpoint differs from the one its done units were computed on."
+    f, sha = store.hash_file(unit.id), checkpoint_hash(store.heavy(unit.id))
+    if f.is_file() and f.read_text().strip() != sha:
+        raise RuntimeError(f"the remade checkpoint of {unit.id} differs from the one this store's done units were computed on "
+                           f"(SHA-256 {sha[:12]} against {f.read_text().strip()[:12]}): training was not bit-for-bit repeatable here "
+                           f"(another machine, thread count or GPU). Keep the heavy/ folder of a store, or start the task x seed cell "
+                           f"anew: delete {f} and the units below this one")
+    with atomic_file(f) as tmp: tmp.write_text(sha)
+
 # %% ../nbs/23_store.ipynb #5e2c0689
 def run_unit(store:Store, # the store
              unit:Unit, # the unit to run
@@ -125,6 +148,7 @@ def run_unit(store:Store, # the store
         write_json(out/'manifest.json', man)
         try:
             _execute(store, unit, out, data_root, progress)
+            if unit.kind == 'finetune': _check_remake(store, unit)
             man.update(status='done', seconds=time.time() - man['started'])
         except Exception as e:
             man.update(status='failed', error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(), seconds=time.time() - man['started'])
@@ -219,6 +243,15 @@ def worker(spec_file:str, # the spec.json a runner wrote to the store
     if threads: torch.set_num_threads(threads)
     run_local(spec_file, store, progress=False)
 
+# %% ../nbs/23_store.ipynb #6b15ecf1
+def worker_env(i:int, # the worker's index
+               n_gpus:int, # GPUs on this machine
+              )->dict:
+    "The environment of worker `i`: this process's, with one GPU of its own when there are GPUs."
+    env = dict(os.environ)
+    if n_gpus: env['CUDA_VISIBLE_DEVICES'] = str(i % n_gpus)
+    return env
+
 # %% ../nbs/23_store.ipynb #c66bdf4b
 def run_processes(spec:dict|str, # the spec (dict or YAML file)
                   store:str|Path, # the store's folder
@@ -227,9 +260,11 @@ def run_processes(spec:dict|str, # the spec (dict or YAML file)
                  )->dict:
     "Run the sweep with `workers` local processes sharing the store; return how many units end in each status."
     spec, st = open_store(spec, store)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    import torch
+    threads, n_gpus = threads or max(1, (os.cpu_count() or 1) // workers), torch.cuda.device_count()
     code = "from bert_lottery.store import worker; import sys; worker(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
-    procs = [subprocess.Popen([sys.executable, '-c', code, str(st.root/'spec.json'), str(st.root), str(threads)]) for _ in range(workers)]
+    procs = [subprocess.Popen([sys.executable, '-c', code, str(st.root/'spec.json'), str(st.root), str(threads)], env=worker_env(i, n_gpus))
+             for i in range(workers)]
     for p in procs: p.wait()
     now = statuses(st, expand(spec))
     return {k: list(now.values()).count(k) for k in dict.fromkeys(now.values())}
@@ -239,6 +274,20 @@ def _ready(store:Store, job:list)->bool:
     "True when every parent of `job`'s units outside the job is done."
     inside = {u.id for u in job}
     return all(store.status(p.id) == 'done' for u in job for p in u.parents.values() if p.id not in inside)
+
+# %% ../nbs/23_store.ipynb #2cfef868
+def _gpus_per_job(ray, gpus_per_job:float|None)->float:
+    "GPUs each job asks for: as given, or one when the cluster has GPUs."
+    return gpus_per_job if gpus_per_job is not None else (1 if ray.cluster_resources().get('GPU', 0) > 0 else 0)
+
+def _auto_precision()->str:
+    "What precision 'auto' means in this process ('bf16' or 'fp32')."
+    from bert_lottery.train import resolve_precision
+    return 'fp32' if resolve_precision('auto') == 'no' else resolve_precision('auto')
+
+def _precision_on_workers(ray, cpus:int, gpus:float)->str:
+    "What precision 'auto' means on a Ray worker with a job's resources, asked of one."
+    return ray.get(ray.remote(num_cpus=cpus, num_gpus=gpus)(_auto_precision).remote())
 
 # %% ../nbs/23_store.ipynb #9ec9fc0c
 def _ray_job(store_root:str, spec:dict, index:int, threads:int)->list:
@@ -252,17 +301,18 @@ def run_ray(spec:dict|str, # the spec (dict or YAML file)
             store:str|Path, # the store's folder (on a file system every node sees)
             workers:int|None=None, # CPUs of a local Ray instance (None: all); ignored with `address`
             cpus_per_job:int=1, # CPUs each job asks for
-            gpus_per_job:float=0, # GPUs each job asks for (1: one job per GPU)
+            gpus_per_job:float|None=None, # GPUs each job asks for (None: 1 when the cluster has GPUs, else 0)
             address:str|None=None, # a running Ray cluster's address (None: start a local instance)
             progress:bool=True, # show a progress bar
            )->dict:
     "Run the sweep as Ray tasks; return how many units end in each status."
     try: import ray
     except ImportError: raise ImportError("run_ray needs Ray: pip install 'bert_lottery[ray]'") from None
-    spec, st = open_store(spec, store)
     ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False, ignore_reinit_error=True,
              log_to_driver=False, configure_logging=False)
-    task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job)(_ray_job)
+    gpus = _gpus_per_job(ray, gpus_per_job)
+    spec, st = open_store(spec, store, auto_as=_precision_on_workers(ray, cpus_per_job, gpus))
+    task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus)(_ray_job)
     units, todo = expand(spec), jobs(expand(spec))
     flying, bar = {}, tqdm(total=len(units), desc=spec['name'], disable=not progress)
     try:
@@ -286,14 +336,15 @@ EXECUTORS = ('auto', 'local', 'processes', 'ray')
 
 def auto_executor(spec:str|dict, # the sweep's spec
                   cores:int|None=None, # CPU cores (None: this machine's)
-                  gpu:bool|None=None, # whether a GPU is present (None: ask torch)
+                  gpus:int|None=None, # GPUs on this machine (None: ask torch)
                  )->tuple:
-    "The executor `run` uses by default, and its workers: ('processes', N) on a multi-core CPU with N >= 2 independent chains, else ('local', 1)."
+    "The executor `run` uses by default, and its workers: one process per GPU or per CPU core, at most one per independent chain."
     import torch
     spec = load_spec(spec)
     chains, cores = len(spec['tasks']) * len(spec['seeds']), cores or os.cpu_count() or 1
-    gpu = torch.cuda.is_available() if gpu is None else gpu
-    return ('local', 1) if gpu or cores < 2 or chains < 2 else ('processes', min(cores, chains))
+    gpus = torch.cuda.device_count() if gpus is None else gpus
+    n = min(gpus if gpus else cores, chains)
+    return ('processes', n) if n >= 2 else ('local', 1)
 
 # %% ../nbs/23_store.ipynb #736cf139
 def run(spec:dict|str, # the spec (dict or YAML file)
@@ -301,14 +352,14 @@ def run(spec:dict|str, # the spec (dict or YAML file)
         executor:str='auto', # 'auto' (see `auto_executor`), 'local', 'processes' or 'ray'
         workers:int|None=None, # worker processes ('processes'; given alone, it asks for them), or CPUs of a local Ray instance ('ray')
         address:str|None=None, # a running Ray cluster's address ('ray')
-        gpus_per_job:float=0, # GPUs each job asks for ('ray'; 1: one job per GPU)
+        gpus_per_job:float|None=None, # GPUs each job asks for ('ray'; None: 1 when the cluster has GPUs)
         progress:bool=True, # show a progress bar (local)
         order:str='spec', # the jobs' order ('local'; see `jobs`): 'spec', or 'seed' for whole task x seed cells first
         budget_minutes:float|None=None, # start no new job after this many minutes ('local'); the rest stays pending for the next run
        )->dict:
     "Run (or resume) every unit of `spec` into `store` with the chosen executor; return how many units end in each status."
     if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
-    load_spec(spec, store)                                    # a bad spec stops here, before anything runs
+    load_spec(spec)                                     # a bad spec stops here, before anything runs (its precision: where the units run)
     if executor == 'auto': executor, workers = ('processes', workers) if workers else auto_executor(spec)
     if executor == 'local': return run_local(spec, store, progress=progress, order=order, budget_minutes=budget_minutes)
     if executor == 'processes': return run_processes(spec, store, workers or 2)
