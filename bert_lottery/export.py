@@ -16,7 +16,7 @@ from . import __version__
 from .compaction import _head_rows
 from .layout import layer_parts, model_dims
 from .masks import GateMask, Mask, StructuredMask
-from .models import _load, model_source, read_results
+from .models import _load, default_device, model_source, read_results
 from .neurons import NeuronMask
 from .remote.modeling_compact import CompactConfig, CompactForSequenceClassification, CompactModel
 
@@ -78,8 +78,9 @@ def compact_config(model:nn.Module, # a full sequence classifier of an `EXPORTAB
 def _weights(prefix:str, mod:nn.Module, rows=None, cols=None)->dict:
     "`{prefix.weight, prefix.bias}` of `mod`, keeping output `rows` (weight and bias) and input `cols` when given."
     w, b = mod.weight, mod.bias
-    if rows is not None: w, b = w[rows], b[rows]
-    if cols is not None: w = w[:, cols]
+    at = lambda idx: torch.as_tensor(idx, dtype=torch.long, device=w.device)   # indices on the weights' device
+    if rows is not None: w, b = w[at(rows)], b[at(rows)]
+    if cols is not None: w = w[:, at(cols)]
     return {f'{prefix}.weight': w, f'{prefix}.bias': b}
 
 # %% ../nbs/26_export.ipynb #683eb0e8
@@ -112,7 +113,7 @@ def to_compact(model:nn.Module, # a full fine-tuned sequence classifier of an `E
     check_exportable(model); mask.validate(model)
     small = CompactForSequenceClassification(compact_config(model, mask))
     small.load_state_dict({k: v.detach().clone() for k, v in compact_state(model, mask).items()}, strict=True)
-    return small.to(next(model.parameters()).dtype).eval()
+    return small.to(next(model.parameters())).eval()          # the model's dtype and device
 
 # %% ../nbs/26_export.ipynb #4b4fe41b
 def _given(*values):
@@ -203,7 +204,8 @@ def _as_model(checkpoint:str|Path|nn.Module):
     config = _load(AutoConfig.from_pretrained, folder, 'config')
     if getattr(config, 'bert_lottery_pruned', None) is not None or config.model_type == CompactConfig.model_type:
         raise ValueError(f"{folder} holds an already compacted model; export the full fine-tuned checkpoint with its mask")
-    return check_exportable(_load(AutoModelForSequenceClassification.from_pretrained, folder, 'model').eval()), Path(folder)
+    model = _load(AutoModelForSequenceClassification.from_pretrained, folder, 'model').eval().to(default_device())
+    return check_exportable(model), Path(folder)
 
 # %% ../nbs/26_export.ipynb #ab4ba608
 def _as_mask(mask:str|Path|Mask, model:nn.Module)->Mask:

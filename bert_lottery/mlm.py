@@ -17,7 +17,7 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLan
 
 from .data import GLUE_TASKS, get_task, load_glue, write_json
 from .masks import WeightMask
-from .models import DEFAULT_MODEL_NAME, _load, model_source
+from .models import DEFAULT_MODEL_NAME, _load, default_device, model_source
 from .select import magnitude_keep
 from .tickets import base_params, check_imp_args, imp_loop
 from .train import _optimizer
@@ -207,14 +207,14 @@ def mlm_train(model, # a masked-LM model, trained in place
 def load_mlm(model_name:str|None=None, # a hub name or a local path; None = the embedded default
              seed:int=42, # seeds the fresh head
             )->tuple:
-    "A tokenizer, an `AutoModelForMaskedLM` of `model_name`, and the names of the head parameters the checkpoint lacked (fresh)."
+    "A tokenizer, an `AutoModelForMaskedLM` of `model_name` on `default_device()`, and the names of the head parameters the checkpoint lacked (fresh)."
     source = model_source(model_name)
     tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
     set_seed(seed)
     model, info = _load(lambda s: AutoModelForMaskedLM.from_pretrained(s, output_loading_info=True), source, 'masked-LM model')
     prefix = model.base_model_prefix + '.'
     fresh = [n for n, _ in model.named_parameters() if n in info['missing_keys'] and not n.startswith(prefix)]
-    return tok, model, fresh
+    return tok, model.to(default_device()), fresh
 
 # %% ../nbs/28_mlm.ipynb #ba9d8806
 @contextmanager
