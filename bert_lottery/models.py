@@ -15,7 +15,7 @@ from .data import GlueTask, get_task
 from .layout import layer_parts, prunable_weights
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL_NAME', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_model', 'default_device',
+__all__ = ['DEFAULT_MODEL_NAME', 'DEVICE_ENV', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_model', 'default_device',
            'load_checkpoint', 'read_results', 'init_weights_']
 
 # %% ../nbs/07_models.ipynb #54f89cd9
@@ -66,8 +66,11 @@ def load_model(model_name:str|None=None, # a hub name or a local path; None = th
     return tok, model
 
 # %% ../nbs/07_models.ipynb #961787f9
+DEVICE_ENV = 'BERT_LOTTERY_DEVICE'   # 'cpu' keeps everything on the CPU, even on a machine with a GPU
+
 def default_device()->torch.device:
-    "This process's accelerator (its `LOCAL_RANK`'s GPU under `accelerate launch` or torchrun; else MPS), or the CPU."
+    "This process's accelerator (its `LOCAL_RANK`'s GPU under `accelerate launch` or torchrun; else MPS), or the CPU (also when $BERT_LOTTERY_DEVICE is 'cpu')."
+    if os.environ.get(DEVICE_ENV) == 'cpu': return torch.device('cpu')
     if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)) % max(1, torch.cuda.device_count()))
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')

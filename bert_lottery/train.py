@@ -22,7 +22,7 @@ from .compaction import compact as compact_model
 from .data import Encoded, GlueTask, _check_split, encode_task, get_task, glue_loader, model_inputs, write_json
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
-from .models import DEFAULT_MODEL_NAME, WEIGHT_INITS, init_weights_, load_model
+from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'tf32', 'predict', 'eval_batch_size', 'evaluate',
@@ -50,13 +50,13 @@ def resolve_precision(precision:str='auto' # 'auto', 'bf16', 'fp32' (= 'no') or 
 
 # %% ../nbs/09_train.ipynb #b766323a
 def make_accelerator(precision:str='auto')->Accelerator:
-    "An `Accelerator` with `resolve_precision(precision)` whose data loaders split each (global) batch across processes."
+    "An `Accelerator` with `resolve_precision(precision)` whose data loaders split each (global) batch across processes (on the CPU when $BERT_LOTTERY_DEVICE is 'cpu')."
     mp = resolve_precision(precision)
     # Accelerate keeps one precision per process; a run with another one resets it (the process group stays)
     if AcceleratorState._shared_state.get('_mixed_precision', mp) != mp: AcceleratorState._reset_state()
     # cpu=True without an accelerator device: under torchrun, Accelerate then sets up multi-CPU (gloo) training
     # instead of N lone processes
-    device = torch.cuda.is_available() or torch.backends.mps.is_available() or (hasattr(torch, 'xpu') and torch.xpu.is_available())
+    device = os.environ.get(DEVICE_ENV) != 'cpu' and (torch.cuda.is_available() or torch.backends.mps.is_available() or (hasattr(torch, 'xpu') and torch.xpu.is_available()))
     return Accelerator(mixed_precision=mp, cpu=not device, dataloader_config=DataLoaderConfiguration(split_batches=True))
 
 # %% ../nbs/09_train.ipynb #08e3b13f
