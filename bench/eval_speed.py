@@ -1,7 +1,8 @@
 """Benchmark: evaluation speed, before and after (issue 12, item 5), on a fine-tuned checkpoint.
 
 1. One dev evaluation, as every m-pruning step does it:
-   - before: the original code's way: every example padded to 128, file order, batch 32, `torch.no_grad`;
+   - before: in the original code's style (every example padded to 128, file order, `torch.no_grad`) at batch 32, where
+     the original's find_masks.sh evaluates at batch 64 (`--batch_size 64`);
    - after: `bert_lottery.train.evaluate`: dynamic padding, length-sorted batches, `torch.inference_mode`, at eval batch
      sizes 32..256 (the largest that fits is the default, 128: above it nothing is gained on CPU).
    Each arm is timed --repeats times (median); the predictions must agree.
@@ -28,7 +29,7 @@ from bert_lottery.train import evaluate
 from _timing import add_threads_arg, median_of, set_threads, timed
 
 def eval_before(model, enc, pad_id):
-    "The original's evaluation: padded to 128, file order, batch 32, no_grad."
+    "Evaluation in the original's style (padded to 128, file order, no_grad) at batch 32; the original's find_masks.sh uses batch 64."
     model.eval(); preds = []
     with torch.no_grad():
         for b in glue_loader(enc, 32, pad_id=pad_id, fixed_length=128, order='dataset'):

@@ -39,10 +39,10 @@ def attention_maps(model:nn.Module, # a BERT-family model
 def normed_attention_maps(model:nn.Module, # a BERT-family model
                           batch:dict, # model inputs
                           normalize:bool=False, # rescale each row to sum to 1 (the original does not)
-                          projection:str='columns', # the head's slice of the output projection: 'columns' (Kobayashi et al.) or 'rows' (the original's `weight.view(heads, head_dim, -1)`)
+                          projection:str='rows', # the head's slice of the output projection: 'rows' (the original's `weight.view(heads, head_dim, -1)`) or 'columns' (Kobayashi et al.'s formula)
                          )->torch.Tensor:
     "Norm-weighted attention ||alpha_ij f(x_j)|| of every head: `[batch, layers, heads, tokens, tokens]`."
-    if projection not in ('columns', 'rows'): raise ValueError(f"projection must be 'columns' or 'rows', not {projection!r}")
+    if projection not in ('rows', 'columns'): raise ValueError(f"projection must be 'rows' or 'columns', not {projection!r}")
     parts, (_, n_heads) = layer_parts(model), model_dims(model)
     inputs, hooks = {}, []
     for l, p in enumerate(parts):

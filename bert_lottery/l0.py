@@ -25,9 +25,9 @@ from .ood import evaluate_ood
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'threshold_gates', 'sweep_thresholds', 'target_at',
-           'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'l0_prune', 'plot_l0', 'evaluate_l0',
-           'l0_checkpoint', 'l0_reevaluate', 'effective_size_score', 'effective_size']
+__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds',
+           'target_at', 'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'l0_prune', 'plot_l0',
+           'evaluate_l0', 'l0_checkpoint', 'l0_reevaluate', 'effective_size_score', 'effective_size']
 
 # %% ../nbs/20_l0.ipynb #f11582a9
 class HardConcreteGates(nn.Module):
@@ -127,6 +127,13 @@ def mean_activations(model:nn.Module, # a BERT-family sequence-classification mo
     head = torch.stack(sums_h).float() / n
     return head.view(L, H, -1), torch.stack(sums_m).float() / n
 
+# %% ../nbs/20_l0.ipynb #b3b8aaa2
+def apply_l0_mask(model:nn.Module, # the model to gate
+                  mask:SoftMask, # L0 evaluation gates, with their means (without means: zero ablation)
+                 ):
+    "Context manager: `model` gated by `mask` as the original's `modeling_pert.py`; the attention output bias stays when a layer's heads are all off (`all_heads_off='mask'`)."
+    return apply_gates(model, mask.validate(model).head, mask.mlp, mask.head_mean, mask.mlp_mean, all_heads_off='mask')
+
 # %% ../nbs/20_l0.ipynb #260cb8b1
 def threshold_gates(mask:SoftMask, # L0 evaluation gates (deterministic, soft), with their means
                     threshold:float|None=0.5, # gates above it become 1, the others 0; None keeps the soft gates
@@ -150,7 +157,7 @@ def sweep_thresholds(model:nn.Module, # the fine-tuned model
         m = threshold_gates(mask, float(t))
         key = (tuple(m.head.flatten().tolist()), tuple(m.mlp.tolist()))
         if key not in seen:
-            with m.apply(model): seen[key] = evaluate(model, task, evals, pad_id=pad_id)
+            with apply_l0_mask(model, m): seen[key] = evaluate(model, task, evals, pad_id=pad_id)
         rows.append(dict(threshold=round(float(t), 6), sparsity=m.sparsity, heads_off=int((m.head == 0).sum()), mlps_off=int((m.mlp == 0).sum()), **seen[key]))
     return rows
 
@@ -214,7 +221,7 @@ def l0_step(model:nn.Module, # the frozen model (its weights get no gradient)
     with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
     model.train()
     hz, mz = gates.sample(generator)
-    with apply_gates(model, hz, mz, *means): out = F.log_softmax(model(**inputs).logits.float(), -1)
+    with apply_gates(model, hz, mz, *means, all_heads_off='mask'): out = F.log_softmax(model(**inputs).logits.float(), -1)   # the bias stays, as the original's
     kl = F.kl_div(out, ref, log_target=True, reduction='batchmean')          # KL(full || pruned)
     s = sparsity_of(hz, mz, weights)
     lag = lambdas[0] * (target - s) + lambdas[1] * (target - s) ** 2
@@ -334,8 +341,9 @@ def evaluate_l0(model:nn.Module, # the fine-tuned model
     task, pad = get_task(task), (tokenizer.pad_token_id or 0) if tokenizer is not None else 0
     sub = lambda d: ood_subset.get(d) if isinstance(ood_subset, dict) else ood_subset
     def scores(m):
-        with m.apply(model): ind = evaluate(model, task, evals, pad_id=pad)
-        return ind, {d: evaluate_ood(model, tokenizer, d, task.name, mask=m, data_root=data_root, subset=sub(d), max_length=max_length) for d in ood or []}
+        with apply_l0_mask(model, m):
+            return (evaluate(model, task, evals, pad_id=pad),
+                    {d: evaluate_ood(model, tokenizer, d, task.name, data_root=data_root, subset=sub(d), max_length=max_length) for d in ood or []})
     mask = threshold_gates(soft, threshold)
     pruned, ood_pruned = scores(mask)
     pruned_soft, ood_soft = (pruned, ood_pruned) if threshold is None else scores(soft)

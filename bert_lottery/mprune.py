@@ -116,18 +116,23 @@ def mprune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the outp
                       task:str, # its GLUE task
                       output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json go
                       data_root:str|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
-                      dev_subset:int|None=None, # use a seeded subset of this many dev examples (quick runs)
+                      dev_subset:int|None=None, # the loop runs on a seeded subset of this many dev examples (quick runs); the final scores use the whole dev set
                       max_length:int=128, # truncate inputs to this many tokens
                       **kwargs)->dict:
     "m-prune a fine-tuned checkpoint and save the run; returns the summary."
     task = get_task(task); check_mprune_args(**kwargs)
     tok, model = load_checkpoint(checkpoint, task)
-    evals = {s: encode(tok, seeded_subset(load_glue(task, s, data_root), dev_subset), max_length) for s in task.eval_splits}
+    splits = {s: load_glue(task, s, data_root) for s in task.eval_splits}
+    evals = {s: encode(tok, ex, max_length) for s, ex in splits.items()}                    # the whole dev set, for the final scores
+    data = encode(tok, seeded_subset(splits[task.eval_splits[0]], dev_subset), max_length)
+    meta = {} if dev_subset is None else dict(dev_subset=len(data))
     t0 = time.perf_counter()
-    mask, history = mprune(model, task, evals[task.eval_splits[0]], pad_id=tok.pad_token_id or 0, **kwargs)
+    mask, history = mprune(model, task, data, pad_id=tok.pad_token_id or 0, **kwargs)
+    full_dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)
     with mask.apply(model): dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)
     head, mlp = component_density(mask, model)
     mask = mask.replace(model=str(checkpoint), task=task.name, finetune_seed=(read_results(checkpoint) or {}).get('seed'),
-                        main_metric=main_metric(task), dev_metrics=dev)
+                        n_score=len(data), n_dev={s: len(e) for s, e in evals.items()}, main_metric=main_metric(task),
+                        full_dev_metrics=full_dev, dev_metrics=dev, **meta)
     return save_run(output_dir, mask, history, history_masks=False, **mask.meta, seconds=time.perf_counter() - t0,
                     head_density=head.tolist(), mlp_density=mlp.tolist())

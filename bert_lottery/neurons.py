@@ -280,7 +280,7 @@ def neuron_prune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (th
                             output_dir:str, # where mask.safetensors, history.json/.safetensors and summary.json go
                             data_root:str|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
                             compare:str|None=None, # an s-pruning run folder of the same checkpoint (mask.safetensors), measured beside
-                            dev_subset:int|None=None, # use a seeded subset of this many dev examples (quick runs)
+                            dev_subset:int|None=None, # the loop runs on a seeded subset of this many dev examples (quick runs); the final scores use the whole dev set
                             max_length:int=128, # truncate inputs to this many tokens
                             **kwargs)->dict:
     "Neuron-prune a fine-tuned checkpoint on its dev set and save the run, beside an s-pruning run; returns the summary."
@@ -288,15 +288,18 @@ def neuron_prune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (th
     tok, model = load_checkpoint(checkpoint, task)
     smask = None if compare is None else _sprune_mask(compare, model, task)
     pad = tok.pad_token_id or 0
-    evals = {s: encode(tok, seeded_subset(load_glue(task, s, data_root), dev_subset), max_length) for s in task.eval_splits}
+    splits = {s: load_glue(task, s, data_root) for s in task.eval_splits}
+    evals = {s: encode(tok, ex, max_length) for s, ex in splits.items()}                    # the whole dev set, for the final scores
+    data = encode(tok, seeded_subset(splits[task.eval_splits[0]], dev_subset), max_length)
+    meta = {} if dev_subset is None else dict(dev_subset=len(data))
     t0 = time.perf_counter()
-    mask, history = neuron_prune(model, task, evals[task.eval_splits[0]], pad_id=pad, **kwargs)
+    mask, history = neuron_prune(model, task, data, pad_id=pad, **kwargs)
     seconds = time.perf_counter() - t0
     full_dev = evaluate(model, task, evals, pad_id=pad)
     with mask.apply(model): dev = evaluate(model, task, evals, pad_id=pad)
     mask = mask.replace(model=str(checkpoint), task=task.name, finetune_seed=(read_results(checkpoint) or {}).get('seed'), score_split='dev',
-                        n_score=len(evals[task.eval_splits[0]]), max_length=max_length, main_metric=main_metric(task),
-                        full_dev_metrics=full_dev, dev_metrics=dev, widths=mask.widths)
+                        n_score=len(data), n_dev={s: len(e) for s, e in evals.items()}, max_length=max_length, main_metric=main_metric(task),
+                        full_dev_metrics=full_dev, dev_metrics=dev, widths=mask.widths, **meta)
     extra = dict(params=dict(full=kept_parameters(model, NeuronMask.ones(model)), kept=kept_parameters(model, mask)), curve=_curve(model, history))
     if smask is not None: extra['sprune'] = _sprune_side(model, task, evals, smask, pad)
     return save_run(output_dir, mask, history, **mask.meta, **extra, seconds=seconds)

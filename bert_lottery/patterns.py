@@ -57,7 +57,7 @@ def rebuild_normed_maps(rows:list, # rows of labels.tsv: the input's word pieces
                         model:nn.Module, # the model that made the maps (for the shared data: the default model)
                         tokenizer, # its tokenizer
                         normalize:bool=False, # rows summing to 1, as the files in normed/; False = ||alpha f||, as the original saved its maps
-                        projection:str='columns', # passed to `normed_attention_maps`
+                        projection:str='rows', # the output-projection slice, passed to `normed_attention_maps`: 'rows' (the original's code) or 'columns' (the paper's formula, as the files in normed/ were made)
                        )->list:
     "The norm-weighted map `[tokens, tokens]` of each row's input and head, recomputed with `model` (token types: 0 up to the first [SEP], 1 after)."
     model.eval(); dev, out = next(model.parameters()).device, []
@@ -175,24 +175,28 @@ def save_classifier(model:PatternCNN, # a trained classifier
                     classes:list, # its class names, in order
                     size:int=64, # its map size
                     row_normalized:bool|None=None, # whether its training maps had rows summing to 1 (normed maps); None: not stated
+                    projection:str|None=None, # the output-projection slice of its normed training maps: 'rows' (the original's) or 'columns' (the paper's, as the shared files); None: not stated
                    )->Path:
     "Write the classifier's weights, its classes, map size and kind of training maps to one safetensors file, atomically."
+    if projection not in (None, 'rows', 'columns'): raise ValueError(f"projection must be 'rows', 'columns' or None, not {projection!r}")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp')
-    md = dict(format='bert_lottery.pattern_cnn', classes=json.dumps(classes), size=str(size), row_normalized=json.dumps(row_normalized))
+    md = dict(format='bert_lottery.pattern_cnn', classes=json.dumps(classes), size=str(size), row_normalized=json.dumps(row_normalized),
+              projection=json.dumps(projection))
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp, metadata=md)
     os.replace(tmp, path)
     return path
 
 # %% ../nbs/19_patterns.ipynb #2983c083
 def load_classifier(path:str|Path)->tuple:
-    "The classifier saved by `save_classifier` (its `row_normalized` attribute says which normed maps it was trained on), its classes and its map size."
+    "The classifier saved by `save_classifier` (its `row_normalized` and `projection` attributes say which normed maps it was trained on), its classes and its map size."
     with safe_open(Path(path), 'pt') as f:
         md, state = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
     if md.get('format') != 'bert_lottery.pattern_cnn': raise ValueError(f"{path} is not a saved attention-pattern classifier")
     classes = json.loads(md['classes'])
     model = PatternCNN(len(classes)); model.load_state_dict(state)
     model.row_normalized = json.loads(md.get('row_normalized', 'null'))
+    model.projection = json.loads(md.get('projection', 'null'))
     return model.eval(), classes, int(md['size'])
 
 # %% ../nbs/19_patterns.ipynb #732dec4f
@@ -206,14 +210,16 @@ def head_patterns(model, # a BERT-family model
                   batch_size:int=16, # inputs per forward pass
                   pad_id:int=0, # the tokenizer's pad token id
                   normalize:bool|None=None, # normed maps: rows summing to 1? None = as the classifier was trained (`row_normalized`), else not (the original)
+                  projection:str|None=None, # normed maps: the output-projection slice; None = as the classifier was trained (`projection`), else 'rows' (the original)
                  )->torch.Tensor:
     "Fraction of each head's maps classified as each class: `[layers, heads, classes]`."
     if kind not in ('raw', 'normed'): raise ValueError(f"kind must be 'raw' or 'normed', not {kind!r}")
     norm = bool(getattr(classifier, 'row_normalized', None)) if normalize is None else normalize
+    proj = (getattr(classifier, 'projection', None) or 'rows') if projection is None else projection
     dev, clf_dev, counts = next(model.parameters()).device, next(classifier.parameters()).device, None
     for b in glue_loader(enc, batch_size, pad_id=pad_id):
         x = model_inputs(b, dev, labels=False)
-        maps = attention_maps(model, x) if kind == 'raw' else normed_attention_maps(model, x, normalize=norm)   # [B, L, H, T, T]
+        maps = attention_maps(model, x) if kind == 'raw' else normed_attention_maps(model, x, normalize=norm, projection=proj)   # [B, L, H, T, T]
         maps, lengths = maps.float().cpu(), b['attention_mask'].sum(1).tolist()
         B, L, H = maps.shape[:3]
         padded = torch.stack([torch.from_numpy(pad_map(maps[i, l, h, :n, :n].numpy(), size))

@@ -51,7 +51,9 @@ def main():
             cv = cross_validate(data, folds=5, epochs=EPOCHS)
             cv.update(agreement=annotator_agreement(rows, kind), epochs=EPOCHS, disagreed=data['disagreed'])
             write_json(f, cv)
-            save_classifier(train_cnn(data['X'], data['y'], len(data['classes']), epochs=EPOCHS), R/'patterns'/f'cnn_{kind}.safetensors', data['classes'])
+            save_classifier(train_cnn(data['X'], data['y'], len(data['classes']), epochs=EPOCHS), R/'patterns'/f'cnn_{kind}.safetensors', data['classes'],
+                            row_normalized=(kind == 'normed'),   # the labelled normed maps have rows summing to 1
+                            projection='columns' if kind == 'normed' else None)   # and take each head's columns of W_o
             print(f"cnn {kind}: accuracy {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f}, majority {cv['majority_accuracy']:.3f}, "
                   f"agreement {cv['agreement']['agreement']:.3f}", flush=True)
     if 'patterns' in a.only:
