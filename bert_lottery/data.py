@@ -4,10 +4,10 @@
 
 # %% ../nbs/00_data.ipynb #5e91c943
 from __future__ import annotations
-import csv, hashlib, json, os, uuid
+import csv, hashlib, json, os, threading, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +18,9 @@ from torch.utils.data import DataLoader
 
 # %% auto #0
 __all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'resolve_data_root', 'task_dir',
-           'Examples', 'read_tsv', 'load_glue', 'is_main_process', 'atomic_file', 'write_json', 'seeded_subset',
-           'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches', 'collate', 'model_inputs',
-           'glue_loader']
+           'Examples', 'read_tsv', 'load_glue', 'is_main_process', 'new_file_mode', 'atomic_file', 'write_json',
+           'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches', 'collate',
+           'model_inputs', 'glue_loader']
 
 # %% ../nbs/00_data.ipynb #cac787a2
 @dataclass(frozen=True)
@@ -84,15 +84,22 @@ def get_task(name:str # a GLUE task name, e.g. 'MRPC', 'sst-2' or 'stsb'
 
 # %% ../nbs/00_data.ipynb #2af18a9f
 DATA_ENV = 'BERT_LOTTERY_DATA'
-_HOWTO = (f"Pass data_root=... (CLI: --data_root), or set the environment variable {DATA_ENV}, to a folder in the classic "
-          "glue_data layout (<root>/<TASK>/train.tsv, dev.tsv), e.g. the one download_glue_data.py writes.")
+_LAYOUT = "a folder in the classic glue_data layout (<root>/<TASK>/train.tsv, dev.tsv), e.g. the one download_glue_data.py writes"
+_HOWTO = f"Pass data_root=... (CLI: --data_root), or set the environment variable {DATA_ENV}, to {_LAYOUT}."
+
 
 # %% ../nbs/00_data.ipynb #3220aee6
 def resolve_data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY_DATA
              )->Path|None:
-    "The data root from the argument or the environment, or None when neither is set."
-    root = root or os.environ.get(DATA_ENV)
-    return Path(root).expanduser() if root else None
+    "The data root from the argument or the environment, or None when neither is set; an error naming it when it is not a folder."
+    given = root or os.environ.get(DATA_ENV)
+    if not given: return None
+    path = Path(given).expanduser()
+    if not path.is_dir():
+        whence = f'data_root {str(given)!r}' if root else f'${DATA_ENV}={given!r}'
+        raise FileNotFoundError(f"No data root at {whence}: {'it is a file' if path.exists() else 'no such folder'}; a data root is {_LAYOUT}")
+    return path
+
 
 # %% ../nbs/00_data.ipynb #d2066819
 def task_dir(task:str|GlueTask, # a GLUE task
@@ -102,8 +109,8 @@ def task_dir(task:str|GlueTask, # a GLUE task
     task, root = get_task(task), Path(data_root)
     for base in (root, root/'glue_data', root/'glue'):
         if (base/task.name).is_dir(): return base/task.name
-    raise FileNotFoundError(f"No folder for {task.name} under {root} (looked in {root/task.name}, "
-                            f"{root/'glue_data'/task.name} and {root/'glue'/task.name}). {_HOWTO}")
+    raise FileNotFoundError(f"No folder for {task.name} under the data root {str(data_root)!r} (looked in {root/task.name}, "
+                            f"{root/'glue_data'/task.name} and {root/'glue'/task.name}); a data root is {_LAYOUT}")
 
 # %% ../nbs/00_data.ipynb #d1490ed5
 @dataclass
@@ -141,7 +148,7 @@ def read_tsv(task:str|GlueTask, # a GLUE task
             )->Examples:
     "Read a classic GLUE TSV file of `task`, checking every row."
     task, path = get_task(task), Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"Missing file {path}. {_HOWTO}")
+    if not path.is_file(): raise FileNotFoundError(f"Missing file {path}: a data root is {_LAYOUT}")
     with open(path, encoding='utf-8-sig', newline='') as f: rows = list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))
     header, start = (rows[0], 1) if task.header and rows else (None, 0)
     cols = [_col(header, c, path) for c in (*task.text_cols, task.label_col)] if rows else []
@@ -187,6 +194,16 @@ def is_main_process()->bool:
     "False only in a process of a distributed launch whose rank (`RANK`, set by `accelerate launch` and torchrun) is not 0."
     return int(os.environ.get('RANK', '0')) == 0
 
+# %% ../nbs/00_data.ipynb #8ada74b3
+_UMASK_LOCK = threading.Lock()   # reading the umask means setting it: one thread at a time
+
+@cache
+def new_file_mode()->int:
+    "The mode a new file gets in this process: 0o666 less its umask (0o644 under the usual umask 022)."
+    with _UMASK_LOCK: umask = os.umask(0); os.umask(umask)
+    return 0o666 & ~umask
+
+
 # %% ../nbs/00_data.ipynb #383c9765
 @contextmanager
 def atomic_file(path:str|Path # the file to write
@@ -196,7 +213,7 @@ def atomic_file(path:str|Path # the file to write
     tmp = path.with_name(f'.{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp')
     try:
         yield tmp
-        if is_main_process(): os.replace(tmp, path)
+        if is_main_process(): os.chmod(tmp, new_file_mode()); os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/00_data.ipynb #cb08a56b
