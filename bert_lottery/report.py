@@ -14,7 +14,8 @@ import pandas as pd
 from .masks import Mask, StructuredMask
 from .models import load_model
 from .mprune import component_density, plot_density
-from .spec import Unit, expand, load_spec
+from .kinds import get_kind, mask_method
+from .spec import expand, load_spec
 from .store import Store
 
 # %% auto #0
@@ -44,25 +45,10 @@ def _done_units(store:Store, spec:dict|None=None):
     units = expand(spec if spec is not None else json.loads((store.root/'spec.json').read_text()))
     return [(u, store.manifest(u.id)) for u in units if store.status(u.id) == 'done']
 
-def _mask_method(u:Unit)->str:
-    "The pruning method ('sprune', 'mprune', ...) behind the mask a unit evaluates or retrains: its own parent for a good mask, the good mask's for a drawn one; '' for a unit without a mask."
-    if 'mask' not in u.parents: return ''
-    m = u.parents['mask']
-    return m.parents.get('good', m).kind
-
 def _table1_score(task:str, r:dict)->float:
     "A unit's score as the paper's Table 1 reports it: Pearson for STS-B, the headline metric otherwise."
     name = TABLE1_METRIC.get(task)
     return r['metrics'][name] if name and name in (r.get('metrics') or {}) else r['score']
-
-def _setting(u:Unit)->str:
-    "A unit's row name in the summary: 'full', 'sprune good', 'mprune bad', ...; an m-bad mask drawn by the 'complement' rule says so."
-    if u.kind == 'l0': return f"l0 {100 * u.params['target']:g}%"
-    method = _mask_method(u)
-    name = {'finetune': 'full', 'majority': 'majority', 'random_init': 'random init + random s-mask'}.get(u.kind, f"{method} {u.params.get('subnetwork', '')}")
-    src = u.parents.get('mask')
-    if method == 'mprune' and u.params.get('subnetwork') == 'bad' and src is not None and src.params.get('bad_rule') != 'magnitude': name += ' (complement)'
-    return name
 
 # %% ../nbs/24_report.ipynb #de591ee4
 def summarise(store:str|Path, # the store's folder
@@ -72,12 +58,12 @@ def summarise(store:str|Path, # the store's folder
     "Mean ± std over seeds of every score in the store, beside the paper's BERT-base numbers."
     st, rows = Store(store), []
     for u, man in _done_units(st, None if spec is None else load_spec(spec)):
-        f = st.dir(u.id)/'results.json'
-        if not f.is_file() or u.kind in ('sprune', 'mprune', 'sample'): continue
+        kind, f = get_kind(u.kind), st.dir(u.id)/'results.json'
+        if kind.setting is None or not f.is_file(): continue
         r = json.loads(f.read_text())
-        name = _setting(u)
-        rows.append(dict(task=u.params['task'], setting=name, evaluation=u.kind if u.kind in ('pruned', 'retrained') else 'pruned' if u.kind == 'l0' else '',
-                         seed=u.params.get('seed'), score=100 * _table1_score(u.params['task'], r), seconds=man['seconds']))
+        score = kind.score(r) if kind.score else _table1_score(u.params['task'], r)
+        rows.append(dict(task=u.params['task'], setting=kind.setting(u), evaluation=kind.evaluation, seed=u.params.get('seed'),
+                         score=100 * score, seconds=man['seconds']))
     df = pd.DataFrame(rows)
     if df.empty: return df
     g = df.groupby(['task', 'setting', 'evaluation'], sort=False)
@@ -97,7 +83,7 @@ def survivors(store:str|Path, # the store's folder
     st, rows = Store(store), []
     for u, _ in _done_units(st):
         f = st.dir(u.id)/'mask.safetensors'
-        if u.kind not in ('sprune', 'mprune') or not f.is_file(): continue
+        if get_kind(u.kind).slot != 'method' or not f.is_file(): continue
         m = Mask.load(f)
         row = dict(task=u.params['task'], seed=u.parents['checkpoint'].params['seed'], method=u.kind)
         if isinstance(m, StructuredMask): row.update(heads_kept=m.n_heads, heads=m.head.numel(), mlps_kept=m.n_mlps, mlps=m.mlp.numel())
@@ -107,29 +93,31 @@ def survivors(store:str|Path, # the store's folder
 # %% ../nbs/24_report.ipynb #4e135f44
 def walltimes(store:str|Path, # the store's folder
              )->pd.DataFrame:
-    "Seconds per kind of unit over the done units of the store (retraining split by its mask's method): count, mean, std, total."
+    "Seconds per kind of unit over the done units of the store (a unit that works on a mask split by its mask's method): count, mean, std, total."
     rows = []
     for u, man in _done_units(Store(store)):
-        kind = u.kind
-        if kind == 'retrained': kind += f" ({_mask_method(u)})"
-        rows.append(dict(kind=kind, seconds=man['seconds']))
+        rows.append(dict(kind=u.kind + (f" ({mask_method(u)})" if 'mask' in u.parents else ''), seconds=man['seconds']))
     d = pd.DataFrame(rows, columns=['kind', 'seconds'])
     return d.groupby('kind', sort=False).seconds.agg(['count', 'mean', 'std', 'sum']).round(1).reset_index()
 
 # %% ../nbs/24_report.ipynb #7969e04d
+_LINE_STYLES = {'full': '-', 'majority': ':', 'random init + random s-mask': '--'}   # rows without an evaluation, drawn as lines; others '-.'
+
 def plot_scores(summary:pd.DataFrame, # from `summarise`
                 task:str, # the task to draw
                 ax=None): # a matplotlib axis to draw on
-    "Bars of every subnetwork's score, pruned and retrained (mean, with the std over seeds), and lines at the full model and the majority class."
+    "Bars of every subnetwork's score in each evaluation, pruned and retrained (mean, with the std over seeds), and lines at the full model and the baselines."
     d = summary[summary.task == task]
-    subs = d[d.evaluation != ''].setting.drop_duplicates().tolist()
+    evs = [e for e in dict.fromkeys(d.evaluation.fillna('')) if e]           # 'pruned', 'retrained', ... (read back from CSV: '' is NaN)
+    subs, w = d[d.evaluation.fillna('') != ''].setting.drop_duplicates().tolist(), 0.8 / max(1, len(evs))
     ax = ax or plt.subplots(figsize=(max(5, 0.9 * len(subs) + 2), 3.2))[1]
-    for i, ev in enumerate(('pruned', 'retrained')):
+    for i, ev in enumerate(evs):
         e = d[d.evaluation == ev].set_index('setting').reindex(subs)
-        ax.bar(np.arange(len(subs)) + (i - 0.5) * 0.4, e['mean'], 0.4, yerr=e['std'].fillna(0), label=ev, capsize=2)
-    for name, style in (('full', '-'), ('majority', ':'), ('random init + random s-mask', '--')):
-        v = d[d.setting == name]['mean']
-        if len(v): ax.axhline(float(v.iloc[0]), color='k', ls=style, lw=1, label=f'{name} {float(v.iloc[0]):.1f}')
+        ax.bar(np.arange(len(subs)) + (i - (len(evs) - 1) / 2) * w, e['mean'], w, yerr=e['std'].fillna(0), label=ev, capsize=2)
+    lines = d[d.evaluation.fillna('') == ''].setting.drop_duplicates().tolist()   # the full model and the baselines (read back from CSV: NaN)
+    for name in sorted(lines, key=lambda n: list(_LINE_STYLES).index(n) if n in _LINE_STYLES else len(_LINE_STYLES)):
+        v = float(d[d.setting == name]['mean'].iloc[0])
+        ax.axhline(v, color='k', ls=_LINE_STYLES.get(name, '-.'), lw=1, label=f'{name} {v:.1f}')
     ax.set_xticks(range(len(subs)), subs, rotation=20, fontsize=8); ax.set_ylabel('dev score'); ax.set_title(task)
     ax.legend(fontsize=7, loc='lower right')
     return ax
@@ -151,7 +139,7 @@ def report(store:str|Path, # the store's folder
     spec = json.loads((st.root/'spec.json').read_text())
     for u, _ in _done_units(st):
         f = st.dir(u.id)/'mask.safetensors'
-        if u.kind not in ('sprune', 'mprune') or not f.is_file(): continue
+        if get_kind(u.kind).slot != 'method' or not f.is_file(): continue
         m, seed = Mask.load(f), u.parents['checkpoint'].params['seed']
         if isinstance(m, StructuredMask): head, mlp, label = m.kept('head').float(), m.kept('mlp').float(), 'kept (100) or pruned (0)'
         else: (head, mlp), label = component_density(m, load_model(spec['model_name'], u.params['task'])[1]), '% of weights kept'

@@ -13,13 +13,8 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from .data import atomic_file, write_json
-from .l0 import l0_checkpoint
-from .masks import Mask
-from .mprune import mprune_checkpoint
-from .spec import Unit, expand, load_spec
-from .sprune import sprune_checkpoint
-from .subnets import _finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
-from .train import finetune
+from .kinds import Unit, Workspace, get_kind
+from .spec import Spec, expand, load_spec
 
 # %% auto #0
 __all__ = ['EXECUTORS', 'Store', 'open_store', 'checkpoint_hash', 'run_unit', 'jobs', 'run_job', 'statuses', 'run_local',
@@ -59,48 +54,19 @@ def open_store(spec:dict|str, # the spec (dict or YAML file)
                store:str|Path, # the store's folder (created if needed)
                auto_as:str|None=None, # what precision 'auto' means where the units run (None: in this process)
               )->tuple:
-    "The checked spec and the `Store`, its folder made and its spec.json written."
-    spec, st = load_spec(spec, store, auto_as), Store(store)
+    "The checked spec (its data and model too) and the `Store`, its folder made and its spec.json written."
+    spec, st = load_spec(spec, store, auto_as, inputs=True), Store(store)
     st.root.mkdir(parents=True, exist_ok=True); write_json(st.root/'spec.json', spec)
     return spec, st
 
-# %% ../nbs/23_store.ipynb #a673161c
-def _mask_of(store:Store, unit:Unit)->Path:
-    "The mask file a pruned / retrained / random_init unit works on."
-    src = unit.parents['mask']
-    if src.kind == 'sample': return store.dir(src.id)/f"{unit.params.get('subnetwork', 'random')}.safetensors"
-    return store.dir(src.id)/'mask.safetensors'
-
 # %% ../nbs/23_store.ipynb #7f459265
 def _execute(store:Store, unit:Unit, out:Path, data_root:str|None, progress:bool=False):
-    "Do the work of `unit`, writing its outputs to `out` (and its heavy outputs to the store's heavy folder)."
-    p, k = dict(unit.params), unit.kind
-    ckpt = str(store.heavy(unit.parents['checkpoint'].id)) if 'checkpoint' in unit.parents else None
-    if k == 'finetune':
-        res = finetune(p.pop('task'), model_name=p.pop('model_name'), data_root=data_root, output_dir=str(store.heavy(unit.id)), progress=progress, **p)
-        write_json(out/'results.json', res)
-    elif k in ('sprune', 'mprune'):
-        (sprune_checkpoint if k == 'sprune' else mprune_checkpoint)(ckpt, p.pop('task'), str(out), data_root=data_root, progress=progress, **p)
-    elif k == 'sample' and p.get('bad_rule') == 'magnitude':
-        good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
-        sample_bad(good, p['seed'], 'magnitude', _finetuned_weights(ckpt)).save(out/'bad.safetensors')
-    elif k == 'sample':
-        good = Mask.load(store.dir(unit.parents['good'].id)/'mask.safetensors')
-        sample_random(good, p['seed']).save(out/'random.safetensors'); sample_bad(good, p['seed'], 'complement').save(out/'bad.safetensors')
-    elif k == 'pruned':
-        write_json(out/'results.json', evaluate_masked(ckpt, p['task'], _mask_of(store, unit), data_root=data_root))
-    elif k in ('retrained', 'random_init'):
-        p.pop('subnetwork', None)
-        weights = 'random' if k == 'random_init' else 'pretrained'
-        res = retrain(p.pop('task'), _mask_of(store, unit), model_name=p.pop('model_name'), data_root=data_root, weights=weights,
-                      save_model=False, progress=progress, **p)
-        write_json(out/'results.json', res)
-    elif k == 'majority': write_json(out/'results.json', majority_class(p['task'], data_root))
-    elif k == 'l0':
-        summ = l0_checkpoint(ckpt, p.pop('task'), str(out), data_root=data_root, progress=progress, **p)
-        key = summ['main_metric'] if summ['main_metric'] in summ['pruned'] else next(iter(summ['pruned']))
-        write_json(out/'results.json', dict(score=summ['pruned'][key], full_score=summ['full'][key], metric=key, **summ))
-    else: raise ValueError(f"Unknown unit kind {k!r}")
+    "Do the work of `unit` with its kind's `run`: what it returns goes to `out`/results.json, and the files its kind declares must be in `out`."
+    kind = get_kind(unit.kind)
+    res = kind.run(dict(unit.params), Workspace(unit, store, data_root, progress))
+    if isinstance(res, dict): write_json(out/'results.json', res)
+    missing = [f for f in kind.outputs_of(unit.params) if not (out/f).is_file()]
+    if missing: raise RuntimeError(f"the {unit.kind} unit {unit.id} did not write {missing}, which its kind declares")
 
 # %% ../nbs/23_store.ipynb #6bc269ae
 def checkpoint_hash(folder:str|Path # a checkpoint folder written by `save_pretrained`
@@ -148,7 +114,7 @@ def run_unit(store:Store, # the store
         write_json(out/'manifest.json', man)
         try:
             _execute(store, unit, out, data_root, progress)
-            if unit.kind == 'finetune': _check_remake(store, unit)
+            if get_kind(unit.kind).heavy: _check_remake(store, unit)
             man.update(status='done', seconds=time.time() - man['started'])
         except Exception as e:
             man.update(status='failed', error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(), seconds=time.time() - man['started'])
@@ -181,7 +147,7 @@ def run_job(store:Store, # the store
             on_unit=None, # called as `on_unit(unit, None)` before each unit and `on_unit(unit, status)` after it
            )->list:
     "Run the units of `job` in order, remaking a lost checkpoint first when a pending member needs it; return their statuses."
-    ft = job[0] if job[0].kind == 'finetune' else None
+    ft = job[0] if get_kind(job[0].kind).heavy else None                       # the unit that makes the group's checkpoint
     needs_ckpt = ft and any(u is not ft and store.status(u.id) != 'done' and 'checkpoint' in u.parents for u in job)
     if needs_ckpt and store.status(ft.id) == 'done' and not (store.heavy(ft.id)/'config.json').is_file():
         lock = store.lock(ft.id)
@@ -207,15 +173,8 @@ def statuses(store:Store, # the store
     return out
 
 # %% ../nbs/23_store.ipynb #684f1ed6
-def run_local(spec:dict|str, # the spec (dict or YAML file)
-              store:str|Path, # the store's folder
-              progress:bool=True, # show a progress bar
-              poll:float=2.0, # seconds to wait while other runners hold units this one needs
-              order:str='spec', # the jobs' order (see `jobs`): 'spec' or 'seed'
-              budget_minutes:float|None=None, # start no new job after this many minutes (None: run to the end); what is left stays pending
-             )->dict:
-    "Run every unit of `spec` that is not done, in this process; return how many units end in each status."
-    spec, st = open_store(spec, store)
+def _run_loop(spec:Spec, st:Store, progress:bool=True, poll:float=2.0, order:str='spec', budget_minutes:float|None=None)->dict:
+    "Run the units of the checked `spec` that are not done into `st`; return how many units end in each status."
     units = expand(spec)
     bar = tqdm(total=len(units), desc=spec['name'], disable=not progress)
     def tick(u, s):
@@ -233,15 +192,26 @@ def run_local(spec:dict|str, # the spec (dict or YAML file)
     bar.close()
     return {k: list(now.values()).count(k) for k in dict.fromkeys(now.values())}
 
+def run_local(spec:dict|str, # the spec (dict or YAML file, or a checked `Spec`)
+              store:str|Path, # the store's folder
+              progress:bool=True, # show a progress bar
+              poll:float=2.0, # seconds to wait while other runners hold units this one needs
+              order:str='spec', # the jobs' order (see `jobs`): 'spec' or 'seed'
+              budget_minutes:float|None=None, # start no new job after this many minutes (None: run to the end); what is left stays pending
+             )->dict:
+    "Run every unit of `spec` that is not done, in this process; return how many units end in each status."
+    spec, st = open_store(spec, store)
+    return _run_loop(spec, st, progress, poll, order, budget_minutes)
+
 # %% ../nbs/23_store.ipynb #5649c9ea
-def worker(spec_file:str, # the spec.json a runner wrote to the store
+def worker(spec_file:str, # the spec.json a runner wrote to the store (checked, its data and model too, before it was written)
            store:str, # the store's folder
            threads:int|None=None, # torch threads for this process
           ):
     "The loop of one worker process."
     import torch
     if threads: torch.set_num_threads(threads)
-    run_local(spec_file, store, progress=False)
+    _run_loop(load_spec(spec_file), Store(store), progress=False)
 
 # %% ../nbs/23_store.ipynb #6b15ecf1
 def worker_env(i:int, # the worker's index
@@ -290,11 +260,11 @@ def _precision_on_workers(ray, cpus:int, gpus:float)->str:
     return ray.get(ray.remote(num_cpus=cpus, num_gpus=gpus)(_auto_precision).remote())
 
 # %% ../nbs/23_store.ipynb #9ec9fc0c
-def _ray_job(store_root:str, spec:dict, index:int, threads:int)->list:
-    "Run job `index` of `spec` (in a Ray worker)."
+def _ray_job(store_root:str, job:list, data_root:str|None, threads:int)->list:
+    "Run the units of `job` (in a Ray worker)."
     import torch
     torch.set_num_threads(threads)
-    return run_job(Store(store_root), jobs(expand(spec))[index], spec['data_root'])
+    return run_job(Store(store_root), job, data_root)
 
 # %% ../nbs/23_store.ipynb #c50c6c5b
 def run_ray(spec:dict|str, # the spec (dict or YAML file)
@@ -308,18 +278,19 @@ def run_ray(spec:dict|str, # the spec (dict or YAML file)
     "Run the sweep as Ray tasks; return how many units end in each status."
     try: import ray
     except ImportError: raise ImportError("run_ray needs Ray: pip install 'bert_lottery[ray]'") from None
+    spec = load_spec(spec, inputs=True)                                         # before Ray starts; its 'auto' precision is settled below
     ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False, ignore_reinit_error=True,
              log_to_driver=False, configure_logging=False)
     gpus = _gpus_per_job(ray, gpus_per_job)
     spec, st = open_store(spec, store, auto_as=_precision_on_workers(ray, cpus_per_job, gpus))
     task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus)(_ray_job)
-    units, todo = expand(spec), jobs(expand(spec))
+    units = expand(spec); todo = jobs(units)
     flying, bar = {}, tqdm(total=len(units), desc=spec['name'], disable=not progress)
     try:
         while True:
             for i, job in enumerate(todo):
                 if i not in flying and any(st.status(u.id) not in ('done', 'failed') for u in job) and _ready(st, job):
-                    flying[i] = task.remote(str(st.root), spec, i, cpus_per_job)
+                    flying[i] = task.remote(str(st.root), job, spec['data_root'], cpus_per_job)
             if not flying:
                 if 'running' not in statuses(st, units).values(): break
                 time.sleep(2); continue                                          # another runner holds what is left
@@ -359,7 +330,7 @@ def run(spec:dict|str, # the spec (dict or YAML file)
        )->dict:
     "Run (or resume) every unit of `spec` into `store` with the chosen executor; return how many units end in each status."
     if executor not in EXECUTORS: raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
-    load_spec(spec)                                     # a bad spec stops here, before anything runs (its precision: where the units run)
+    spec = load_spec(spec, inputs=True)                 # checked once, with its data and model, before anything runs
     if executor == 'auto': executor, workers = ('processes', workers) if workers else auto_executor(spec)
     if executor == 'local': return run_local(spec, store, progress=progress, order=order, budget_minutes=budget_minutes)
     if executor == 'processes': return run_processes(spec, store, workers or 2)
