@@ -13,20 +13,21 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
-from accelerate.utils import DataLoaderConfiguration
+from accelerate.utils import DataLoaderConfiguration, DistributedType, broadcast_object_list
 from fastcore.meta import delegates
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
-from .data import Encoded, GlueTask, _check_split, encode_task, get_task, glue_loader, model_inputs, write_json
+from .data import Encoded, GlueTask, _check_split, collate, encode_task, get_task, glue_loader, model_inputs, write_json
+from .fastpath import attention_for, fast_dropout_in, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'tf32', 'predict', 'eval_batch_size', 'evaluate',
-           'check_hparams', 'accelerated', 'check_finite', 'train', 'finetune']
+           'check_hparams', 'accelerated', 'clip_gradients', 'check_finite', 'train', 'finetune']
 
 # %% ../nbs/09_train.ipynb #8dcf3fa7
 def bf16_native()->bool:
@@ -138,11 +139,24 @@ def check_hparams(**hparams): # training options by name; names without a rule a
 
 # %% ../nbs/09_train.ipynb #57957bd3
 def _optimizer(model, lr, weight_decay):
-    "AdamW with weight decay on every trainable weight except biases and LayerNorms."
+    "AdamW with weight decay on every trainable weight except biases and LayerNorms; fused (one kernel for all tensors) on CPUs and CUDA GPUs."
     no_decay = lambda n: any(k in n.lower() for k in ('bias', 'layernorm', 'layer_norm'))
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    fused = all(p.device.type in ('cpu', 'cuda') for _, p in params) or None
     return torch.optim.AdamW([dict(params=[p for n, p in params if not no_decay(n)], weight_decay=weight_decay),
-                              dict(params=[p for n, p in params if no_decay(n)], weight_decay=0.0)], lr=lr)
+                              dict(params=[p for n, p in params if no_decay(n)], weight_decay=0.0)], lr=lr, fused=fused)
+
+# %% ../nbs/09_train.ipynb #fd592412
+_AUTOCAST = dict(no=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
+
+def _attention_of_run(acc:Accelerator, model, enc:Encoded, batch_size:int, pad_id:int, attention:str|None)->str|None:
+    "The run's attention path: `attention`, or for 'auto' the faster one measured by the main process on a batch of the median length."
+    if attention != 'auto': return attention
+    n = max(1, min(batch_size // acc.num_processes, len(enc)))
+    idx = np.argsort(np.abs(enc.lengths - np.median(enc.lengths)), kind='stable')[:n].tolist()
+    choice = [attention_for(model, model_inputs(collate(enc, idx, pad_id), acc.device, labels=False), _AUTOCAST[acc.mixed_precision])
+              if acc.is_main_process else None]
+    return broadcast_object_list(choice)[0] if acc.num_processes > 1 else choice[0]
 
 # %% ../nbs/09_train.ipynb #a0e96831
 _PREPARED = ('forward', '_original_forward', '_is_accelerate_prepared')   # what `Accelerator.prepare` sets on a model
@@ -161,6 +175,7 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
                 pad_id:int=0, # the tokenizer's pad token id
                 accelerator:Accelerator|None=None, # a shared Accelerator; a new one is made when None
                 precision:str='auto', # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
+                attention:str|None='auto', # attention path: 'auto' (the faster, measured: `fastpath.attention_for`), 'sdpa', 'eager', 'bert_lottery', None (the model's)
                ):
     "A training run set up under Accelerate: yields its accelerator, model, optimizer, loader, scheduler, sampler and steps; restores `model` on exit."
     acc = accelerator or make_accelerator(precision)
@@ -170,17 +185,30 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     loader = glue_loader(train_enc, batch_size, shuffle=True, seed=seed, pad_id=pad_id, fixed_length=fixed_length,
                          short_last=acc.num_processes > 1)
     steps, horizon = math.ceil(len(loader) * epochs), math.ceil(len(loader) * (decay_epochs or epochs))
+    model.to(acc.device)                                  # where Accelerate would put it: the attention path is measured there
+    impl = _attention_of_run(acc, model, train_enc, batch_size, pad_id, attention)
     opt = _optimizer(model, lr, weight_decay)
     sched = get_linear_schedule_with_warmup(opt, int(warmup * horizon), horizon)
     saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
     try:
         prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
-        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'):    # this run's TF32, restored afterwards
+        # this run's TF32, attention path and dropout draws, each restored afterwards
+        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model):
             yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
-                                  sampler=loader.batch_sampler, steps=steps)
+                                  sampler=loader.batch_sampler, steps=steps, attention=model.config._attn_implementation)
     finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
         for k in _PREPARED: model.__dict__.pop(k, None)
         model.__dict__.update(saved)
+
+# %% ../nbs/09_train.ipynb #48e44b66
+def clip_gradients(accelerator:Accelerator, # the run's accelerator
+                   parameters, # the parameters whose gradients are clipped
+                   max_norm:float, # the largest total norm
+                  )->torch.Tensor:
+    "Clip the total gradient norm to `max_norm` with PyTorch's foreach kernels (Accelerate's own clipping under fp16, FSDP or DeepSpeed)."
+    if accelerator.scaler is None and accelerator.distributed_type in (DistributedType.NO, DistributedType.MULTI_GPU, DistributedType.MULTI_CPU):
+        return torch.nn.utils.clip_grad_norm_(parameters, max_norm, foreach=True)
+    return accelerator.clip_grad_norm_(parameters, max_norm)
 
 # %% ../nbs/09_train.ipynb #1614f07e
 def check_finite(loss:torch.Tensor, # this process's training loss (a scalar)
@@ -213,6 +241,7 @@ def train(model, # a sequence-classification model, trained in place
           accelerator:Accelerator|None=None, # a shared Accelerator; a new one is made when None
           precision:str='auto', # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
           first_epoch:int=0, # carry on a seeded run: start at this epoch of the data order and keep the random generators as they are (seeded only at 0)
+          attention:str|None='auto', # attention path: 'auto' (the faster, measured once per machine), 'sdpa', 'eager', 'bert_lottery', None (the model's)
           progress:bool=True, # show progress bars
          )->dict:
     "Fine-tune `model` on `train_enc`; returns the hyper-parameters and per-epoch timings and metrics."
@@ -223,8 +252,9 @@ def train(model, # a sequence-classification model, trained in place
     with mask.apply(model) if mask is not None else nullcontext():   # the subnetwork's mask stays fixed throughout
         if first_epoch == 0: set_seed(seed)
         with accelerated(model, train_enc, seed, epochs, lr, batch_size, warmup, weight_decay, decay_epochs, fixed_length,
-                         pad_id, accelerator, precision) as run:
+                         pad_id, accelerator, precision, attention) as run:
             acc, m = run.accelerator, run.model
+            log['attention'] = run.attention
             for epoch in range(n_epochs):
                 run.loader.set_epoch(first_epoch + epoch)    # Accelerate's loader hands its own counter to the sampler in one process
                 run.sampler.set_epoch(first_epoch + epoch)   # under N processes the sampler sits inside a shard that does not pass it on
@@ -235,7 +265,7 @@ def train(model, # a sequence-classification model, trained in place
                     loss = m(**model_inputs(b)).loss
                     check_finite(loss, acc, f'epoch {epoch+1}, step {i+1} (global step {step+1})', lr)   # every process stops together
                     acc.backward(loss)
-                    if max_grad_norm: acc.clip_grad_norm_(m.parameters(), max_grad_norm)
+                    if max_grad_norm: clip_gradients(acc, m.parameters(), max_grad_norm)
                     run.optimizer.step(); run.scheduler.step(); run.optimizer.zero_grad()
                     step += 1; seen += len(b['idx']) * acc.num_processes; losses.append(loss.item())
                     bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
@@ -292,7 +322,7 @@ def finetune(task:str, # GLUE task
     res = dict(task=task.name, model=model_name or DEFAULT_MODEL_NAME, weights=weights, compact=compact, **log['hparams'], max_length=max_length,
                train_split=train_split, n_train=len(encs[train_split]), n_eval={s: len(e) for s, e in evals.items()}, train_seconds=time.perf_counter() - t0,
                metrics=log['epochs'][-1]['dev'], main_metric=_main_metric(task, eval_splits), history=log['epochs'],
-               n_processes=acc.num_processes, device=str(acc.device), precision=acc.mixed_precision)
+               n_processes=acc.num_processes, device=str(acc.device), precision=acc.mixed_precision, attention=log['attention'])
     if mask is not None: res['mask'] = dict(kind=mask.kind, n_kept=mask.n_kept, size=mask.size, sparsity=mask.sparsity, meta=mask.meta)
     res['score'] = res['metrics'][res['main_metric']]
     acc.wait_for_everyone()
