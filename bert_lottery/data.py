@@ -87,7 +87,6 @@ DATA_ENV = 'BERT_LOTTERY_DATA'
 _LAYOUT = "a folder in the classic glue_data layout (<root>/<TASK>/train.tsv, dev.tsv), e.g. the one download_glue_data.py writes"
 _HOWTO = f"Pass data_root=... (CLI: --data_root), or set the environment variable {DATA_ENV}, to {_LAYOUT}."
 
-
 # %% ../nbs/00_data.ipynb #3220aee6
 def resolve_data_root(root:str|Path|None=None # explicit root; defaults to $BERT_LOTTERY_DATA
              )->Path|None:
@@ -99,7 +98,6 @@ def resolve_data_root(root:str|Path|None=None # explicit root; defaults to $BERT
         whence = f'data_root {str(given)!r}' if root else f'${DATA_ENV}={given!r}'
         raise FileNotFoundError(f"No data root at {whence}: {'it is a file' if path.exists() else 'no such folder'}; a data root is {_LAYOUT}")
     return path
-
 
 # %% ../nbs/00_data.ipynb #d2066819
 def task_dir(task:str|GlueTask, # a GLUE task
@@ -202,7 +200,6 @@ def new_file_mode()->int:
     "The mode a new file gets in this process: 0o666 less its umask (0o644 under the usual umask 022)."
     with _UMASK_LOCK: umask = os.umask(0); os.umask(umask)
     return 0o666 & ~umask
-
 
 # %% ../nbs/00_data.ipynb #383c9765
 @contextmanager

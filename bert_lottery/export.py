@@ -14,6 +14,7 @@ from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassificati
 
 from . import __version__
 from .compaction import _head_rows
+from .data import new_file_mode
 from .layout import layer_parts, model_dims
 from .masks import GateMask, Mask, StructuredMask
 from .models import _load, default_device, model_source, read_results
@@ -126,7 +127,6 @@ def _meta_dev_examples(meta:dict)->int|None:
     if meta.get('n_dev'): return next(iter(meta['n_dev'].values()))
     return meta.get('n_score')
 
-
 # %% ../nbs/26_export.ipynb #39d57039
 def card_facts(mask:StructuredMask, # the exported subnetwork
                results:dict|None=None, # the checkpoint's `results.json`, when it has one
@@ -161,7 +161,6 @@ def _score_cell(v:float|None, metric:str|None, n:int|None)->str:
     if v is None: return 'not given'
     about = '; '.join(x for x in (metric, n and f"{n:,} dev examples") if x)
     return f"{v:.4f}" + (f" ({about})" if about else '')
-
 
 # %% ../nbs/26_export.ipynb #fcd4764a
 def model_card(facts:dict, # from `card_facts`, with `parameters` (full, exported) and `source_model_type` when known
@@ -208,14 +207,19 @@ def _as_model(checkpoint:str|Path|nn.Module):
     return check_exportable(model), Path(folder)
 
 # %% ../nbs/26_export.ipynb #ab4ba608
-def _as_mask(mask:str|Path|Mask, model:nn.Module)->Mask:
-    "`mask` (or the mask in that file) as a `StructuredMask` or `NeuronMask` that fits `model`."
+def _as_mask(mask:str|Path|Mask)->Mask:
+    "`mask` (or the mask in that file) as a `StructuredMask` or `NeuronMask` that keeps a head; checked before any model is loaded."
+    name = repr(str(mask)) if isinstance(mask, (str, Path)) else 'the mask'
     if isinstance(mask, (str, Path)): mask = Mask.load(mask)
     if isinstance(mask, GateMask) and not isinstance(mask, StructuredMask):
         raise ValueError(f"export needs 0/1 gates; this {type(mask).__name__} holds continuous ones: export `mask.binarize()`")
     if not isinstance(mask, (StructuredMask, NeuronMask)):
         raise ValueError(f"export removes whole heads and MLPs, or FFN neurons, and needs a StructuredMask or a NeuronMask, not a {type(mask).__name__}")
-    return mask.validate(model)
+    if isinstance(mask, StructuredMask) and mask.n_heads == 0:
+        raise ValueError(f"{name} keeps no attention head ({mask.n_mlps} of {mask.mlp.numel()} MLPs): without heads the first token never sees "
+                         f"the others, so the exported model would give one label for every input. Nothing to export; a checkpoint that scores "
+                         f"at the majority-class level prunes to this")
+    return mask
 
 # %% ../nbs/26_export.ipynb #7481733e
 def _tidy_module(path:Path):
@@ -242,9 +246,11 @@ def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its fol
            dev_examples:int|None=None, # how many dev examples the given scores are measured on, for the card
           )->Path:
     "Write the subnetwork as a folder that transformers loads without bert_lottery (`trust_remote_code=True`); return its path."
-    model, folder = _as_model(checkpoint)
-    mask, out = _as_mask(mask, model), Path(output_dir)
+    out = Path(output_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f"{out} exists and is not an empty folder; choose a new output_dir")
+    mask = _as_mask(mask)
+    model, folder = _as_model(checkpoint)
+    mask = mask.validate(model)
     small = to_compact(model, mask)
     head, neurons = kept_parts(model, mask)
     gates = mask if isinstance(mask, StructuredMask) else StructuredMask(head, torch.tensor([float(len(n) > 0) for n in neurons]), mask.meta)
@@ -260,6 +266,7 @@ def export(checkpoint:str|nn.Module, # a fine-tuned sequence classifier: its fol
         small.save_pretrained(tmp)                 # model.safetensors, config.json with auto_map, modeling_compact.py
         _tidy_module(tmp/'modeling_compact.py')
         (tmp/'README.md').write_text(model_card(facts))
+        for f in tmp.iterdir(): os.chmod(f, new_file_mode())   # safetensors writes 0o600; every file gets the one mode
         if out.exists(): out.rmdir()
         os.replace(tmp, out)
     finally: shutil.rmtree(tmp, ignore_errors=True)

@@ -34,10 +34,13 @@ def _only_a_path(name:str)->bool:
 # %% ../nbs/07_models.ipynb #3ccb3a26
 def model_source(model_name:str|Path|None # a folder, a hub name, or None for the embedded default
                 )->str:
-    "The folder or hub name to load from; a clear error for a path that does not exist."
+    "The folder or hub name to load from; a clear error for a path that does not exist, or for a folder that holds no model."
     if model_name is None: return default_model()
     name, p = str(model_name), Path(model_name).expanduser()
-    if p.is_dir(): return str(p)
+    if p.is_dir():
+        if (p/'config.json').is_file(): return str(p)
+        raise FileNotFoundError(f"{name!r} is a folder without config.json, so not a model: give the folder that save_pretrained "
+                                f"wrote (for a fine-tuned model, the --output_dir of `bert_lottery finetune`)")
     if p.exists(): raise ValueError(f"{p} is a file; expected a model folder (holding config.json) or a hub name")
     if _only_a_path(name): raise FileNotFoundError(f"No model folder at {p.resolve()}: check the path (a fine-tuning run's output_dir)")
     return name

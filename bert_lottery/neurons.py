@@ -4,7 +4,7 @@
 
 # %% ../nbs/13a_neurons.ipynb #9bb654a8
 from __future__ import annotations
-import json, time
+import json, time, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,8 @@ from .train import evaluate
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'ffn_widths', 'check_neuron_gates', 'apply_neuron_gates', 'NeuronMask', 'neuron_grads', 'NeuronScores',
-           'neuron_importance', 'check_neuron_args', 'neurons_to_remove', 'neuron_step', 'neuron_prune_loop',
-           'neuron_prune', 'kept_parameters', 'neuron_prune_checkpoint', 'comparison_table']
+           'neuron_importance', 'check_neuron_args', 'neurons_to_remove', 'neuron_step', 'neuron_steps_bound',
+           'neuron_prune_loop', 'neuron_prune', 'kept_parameters', 'neuron_prune_checkpoint', 'comparison_table']
 
 # %% ../nbs/13a_neurons.ipynb #a990eaf9
 def ffn_widths(model:nn.Module # a BERT-family base or task model
@@ -166,13 +166,14 @@ def neuron_importance(model:nn.Module, # a `...ForSequenceClassification` model
 SCHEDULES = ('remaining', 'all')
 
 # %% ../nbs/13a_neurons.ipynb #6383e540
-def check_neuron_args(threshold:float=0.9, step:float=0.1, of:str='remaining', halvings:int=1, target:float|None=None, **_):
+def check_neuron_args(threshold:float=0.9, step:float=0.1, of:str='remaining', halvings:int=1, target:float|None=None, max_steps:int=60, **_):
     "Raise a `ValueError` naming the first invalid neuron-pruning option."
     if not 0 < threshold <= 1: raise ValueError(f"threshold={threshold} is invalid: it must lie in (0, 1] (a fraction of the full model's metric)")
     if not 0 < step < 1: raise ValueError(f"step={step} is invalid: it must lie in (0, 1) (a fraction of the neurons)")
     if of not in SCHEDULES: raise ValueError(f"of={of!r} is invalid: step counts a fraction of one of {SCHEDULES}")
     if isinstance(halvings, bool) or not isinstance(halvings, int) or halvings < 0: raise ValueError(f"halvings={halvings!r} is invalid: it must be an int >= 0")
     if target is not None and not 0 < target < 1: raise ValueError(f"target={target} is invalid: it must lie in (0, 1) (a share of the neurons)")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"max_steps={max_steps!r} is invalid: it must be an int >= 1")
 
 # %% ../nbs/13a_neurons.ipynb #2e0fe065
 def neurons_to_remove(n_kept:int, # neurons left
@@ -192,6 +193,20 @@ def neuron_step(mask:NeuronMask, # the current mask
     "A new mask without the `k` least important surviving neurons, chosen across all layers."
     return mask.replace(neuron=drop_lowest(mask.neuron, scores, k))
 
+# %% ../nbs/13a_neurons.ipynb #25a81e6b
+def neuron_steps_bound(n_kept:int, # neurons left
+                       size:int, # all neurons
+                       steps:list, # the step of each stage still to run (the current one first)
+                       of:str='remaining', # `step` of the remaining neurons, or of all
+                       n_goal:int=0, # never leave fewer than this many
+                      )->int:
+    "The most steps the stages can take from `n_kept` neurons, each running until it has nothing left to remove (it may fail sooner)."
+    total = 0
+    for s in steps:
+        n = n_kept
+        while k := neurons_to_remove(n, size, s, of, n_goal): n, total = n - k, total + 1
+    return total
+
 # %% ../nbs/13a_neurons.ipynb #b75e4350
 def neuron_prune_loop(dims:tuple, # (n_layers, intermediate) of the model
                       probe, # mask -> (metric, neuron scores [layers, intermediate]), both from one pass under the mask
@@ -200,27 +215,36 @@ def neuron_prune_loop(dims:tuple, # (n_layers, intermediate) of the model
                       of:str='remaining', # `step` counts the remaining neurons (geometric) or all of them (linear)
                       halvings:int=1, # after a failed step, go on from the last passing mask with half the step, this many times
                       target:float|None=None, # instead of the threshold: prune until this share of the neurons is gone, exactly
+                      max_steps:int=60, # without a target: stop after this many steps, keeping the last passing mask
                       progress:bool=True, # show a progress bar
                      )->tuple:
     "Iterative neuron pruning; returns the last passing mask (with `target`: the mask at the target) and the `PruneStep` of every evaluated mask."
-    check_neuron_args(threshold, step, of, halvings, target)
+    check_neuron_args(threshold, step, of, halvings, target, max_steps)
     mask = NeuronMask.ones(dims)
     base, scores = probe(mask)
     history, floor, metric = [PruneStep('full', mask, base, True, dict(neuron=scores))], threshold * base, base
-    n_goal = 0 if target is None else round((1 - target) * mask.size)
+    n_goal, cap, stopped = (0, max_steps, None) if target is None else (round((1 - target) * mask.size), None, None)
     bar = tqdm(desc='neuron pruning', disable=not progress)
-    for h in range(halvings + 1):
-        stage = 'neurons' if h == 0 else f'neurons, step/{2 ** h}'
-        while k := neurons_to_remove(mask.n_kept, mask.size, step / 2 ** h, of, n_goal):
-            cand = neuron_step(mask, scores, k)
-            m, sc = probe(cand)
-            passed = m >= floor
-            history.append(PruneStep(stage, cand, m, passed, dict(neuron=sc)))
-            bar.update(); bar.set_postfix(stage=stage, kept=cand.n_kept, metric=f'{m:.4f}')
-            if not passed and target is None: break
-            mask, scores, metric = cand, sc, m
-    bar.close()
-    return mask.replace(base_metric=float(base), metric=float(metric), threshold=threshold, step=step, of=of, halvings=halvings, target=target), history
+    try:
+        for h in range(halvings + 1):
+            stage = 'neurons' if h == 0 else f'neurons, step/{2 ** h}'
+            left = [step / 2 ** j for j in range(h, halvings + 1)] if target is None else [step / 2 ** h]   # a target ends the first stage
+            while k := neurons_to_remove(mask.n_kept, mask.size, left[0], of, n_goal):
+                if cap and len(history) > cap: stopped = 'max_steps'; break
+                bound = len(history) - 1 + neuron_steps_bound(mask.n_kept, mask.size, left, of, n_goal)
+                bar.total = min(bound, cap) if cap else bound; bar.refresh()          # at most; the bar's ETA
+                cand = neuron_step(mask, scores, k)
+                m, sc = probe(cand)
+                passed = m >= floor
+                history.append(PruneStep(stage, cand, m, passed, dict(neuron=sc)))
+                bar.update(); bar.set_postfix(stage=stage, kept=cand.n_kept, metric=f'{m:.4f}')
+                if not passed and target is None: break
+                mask, scores, metric = cand, sc, m
+            if stopped: break
+    except KeyboardInterrupt: stopped = 'interrupted'                   # Ctrl-C: keep the last passing mask
+    bar.total = len(history) - 1; bar.close()
+    extra = {} if stopped is None else dict(stopped=stopped, max_steps=max_steps)
+    return mask.replace(base_metric=float(base), metric=float(metric), threshold=threshold, step=step, of=of, halvings=halvings, target=target, **extra), history
 
 # %% ../nbs/13a_neurons.ipynb #d6feb6de
 @delegates(neuron_prune_loop, but=['dims', 'probe'])
@@ -294,6 +318,10 @@ def neuron_prune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (th
     meta = {} if dev_subset is None else dict(dev_subset=len(data))
     t0 = time.perf_counter()
     mask, history = neuron_prune(model, task, data, pad_id=pad, **kwargs)
+    if (why := mask.meta.get('stopped')) is not None:
+        how = 'was interrupted' if why == 'interrupted' else f"reached max_steps={mask.meta['max_steps']} before the metric fell below the threshold"
+        warnings.warn(f"neuron pruning {how} after {len(history) - 1} steps; the last passing mask ({mask.n_kept:,} of {mask.size:,} neurons "
+                      f"kept) is scored on the whole dev set and saved")
     seconds = time.perf_counter() - t0
     full_dev = evaluate(model, task, evals, pad_id=pad)
     with mask.apply(model): dev = evaluate(model, task, evals, pad_id=pad)

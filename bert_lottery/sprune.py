@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_sprune.ipynb #5ae5cef7
 from __future__ import annotations
-import time
+import time, warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,8 +25,8 @@ from .select import drop_lowest
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['MODES', 'check_sprune_args', 'sprune_stages', 'prune_step', 'sprune_loop', 'sprune', 'plot_mask', 'plot_history',
-           'sprune_checkpoint']
+__all__ = ['MODES', 'check_sprune_args', 'sprune_stages', 'prune_step', 'steps_bound', 'sprune_loop', 'sprune', 'plot_mask',
+           'plot_history', 'sprune_checkpoint']
 
 # %% ../nbs/13_sprune.ipynb #aac37384
 MODES = ('heads+mlps', 'heads', 'mlps')
@@ -60,12 +60,23 @@ def prune_step(mask:StructuredMask, # the current mask
     "A new mask without the `n_heads` least important surviving heads and `n_mlps` least important MLPs."
     return mask.replace(head=drop_lowest(mask.head, head_scores, n_heads), mlp=drop_lowest(mask.mlp, mlp_scores, n_mlps))
 
+# %% ../nbs/13_sprune.ipynb #874f55af
+def steps_bound(stages:list, # `(stage, heads per step, MLPs per step)` still to run, as `sprune_stages` gives them
+                n_heads:int, # heads left
+                n_mlps:int, # MLPs left
+               )->int:
+    "The most steps `stages` can take from `n_heads` heads and `n_mlps` MLPs: each stage runs until what it prunes is gone, or fails sooner."
+    return sum(min(-(-n // k) for n, k in ((n_heads, nh), (n_mlps, nm)) if k) for _, nh, nm in stages)
+
 # %% ../nbs/13_sprune.ipynb #3669c98c
 def _to_target(mask, probe, history, stage, target, bar, mode, step):
     "`sprune_loop` with a target: the first stage's steps, past any threshold, while heads and MLPs are left to take."
     if not 0 < target < 1: raise ValueError(f"target={target} is invalid: it must lie in (0, 1) (a share of heads and MLPs)")
     name, nh, nm = stage
     hs, ms = history[0].scores['head'], history[0].scores['mlp']
+    h, m, bar.total = mask.n_heads, mask.n_mlps, 0                    # the steps are known in advance: no step can fail
+    while (mask.size - h - m) / mask.size < target and (not nh or h > nh) and (not nm or m > nm): h, m, bar.total = h - nh, m - nm, bar.total + 1
+    bar.refresh()
     while mask.sparsity < target and (not nh or mask.n_heads > nh) and (not nm or mask.n_mlps > nm):
         mask = prune_step(mask, hs, ms, nh, nm)
         metric, hs, ms = probe(mask)
@@ -90,10 +101,11 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
     mask = StructuredMask.ones(dims)
     base, hs, ms = probe(mask)
     history, floor = [PruneStep('full', mask, base, True, dict(head=hs, mlp=ms))], threshold * base
-    bar = tqdm(desc=f's-pruning ({mode})', disable=not progress)
-    if target is not None: return _to_target(mask, probe, history, sprune_stages(mode, dims[0] * dims[1], step)[0], target, bar, mode, step)
-    for stage, nh, nm in sprune_stages(mode, dims[0] * dims[1], step):
+    bar, stages = tqdm(desc=f's-pruning ({mode})', disable=not progress), sprune_stages(mode, dims[0] * dims[1], step)
+    if target is not None: return _to_target(mask, probe, history, stages[0], target, bar, mode, step)
+    for i, (stage, nh, nm) in enumerate(stages):
         while (not nh or mask.n_heads) and (not nm or mask.n_mlps):
+            bar.total = len(history) - 1 + steps_bound(stages[i:], mask.n_heads, mask.n_mlps); bar.refresh()   # at most; the bar's ETA
             cand = prune_step(mask, hs, ms, nh, nm)
             metric, hs, ms = probe(cand)
             passed = metric >= floor
@@ -103,7 +115,7 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
                 if rescore: _, hs, ms = probe(mask)
                 break
             mask = cand
-    bar.close()
+    bar.total = len(history) - 1; bar.close()
     metric = next(h.metric for h in reversed(history) if h.passed and h.mask.head.equal(mask.head) and h.mask.mlp.equal(mask.mlp))
     return mask.replace(base_metric=float(base), metric=float(metric), mode=mode, threshold=threshold, step=step, rescore=rescore), history
 
@@ -189,6 +201,11 @@ def sprune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the outp
         data = encode(tok, seeded_subset(load_glue(task, 'train', data_root), len(data), meta['subset_seed']), max_length)
     t0 = time.perf_counter()
     mask, history = sprune(model, task, data, pad_id=tok.pad_token_id or 0, **kwargs)
+    if mask.n_heads == 0:
+        warnings.warn(f"s-pruning kept no attention head of {mask.head.numel()} ({mask.n_mlps} of {mask.mlp.numel()} MLPs): without heads the first "
+                      f"token never sees the others, so the subnetwork gives one label for every input. Every step kept "
+                      f"{mask.meta['threshold']:.0%} of the full model's {mask.meta['metric_name']} {mask.meta['base_metric']:.4f}, as happens when "
+                      f"the checkpoint scores at the majority-class level (compare `bert_lottery majority {task.name}`)")
     full_dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)
     with mask.apply(model): dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)
     mask = mask.replace(model=str(checkpoint), task=task.name, finetune_seed=finetune_seed, score_split=score_split,

@@ -14,14 +14,15 @@ from transformers import AutoModelForSequenceClassification
 
 from .data import encode, get_task, load_glue, seeded_subset
 from .masks import GateMask, Mask, StructuredMask, WeightMask
-from .metrics import main_metric, score
-from .models import load_checkpoint
+from .metrics import main_metric, score, split_metric
+from .models import load_checkpoint, read_results
 from .select import complement, flatten_groups, lowest, random_keep, top_up, unflatten_groups
 from .train import evaluate, finetune
 
 # %% auto #0
 __all__ = ['BAD_RULES', 'sample_random', 'magnitude_bad', 'sample_bad', 'super_survivors', 'super_bad', 'super_random',
-           'evaluate_masked', 'retrain', 'majority_class', 'sample_subnetworks', 'super_survivors_of']
+           'evaluate_masked', 'retrain', 'majority_class', 'majority_warning', 'sample_subnetworks',
+           'super_survivors_of']
 
 # %% ../nbs/16_subnets.ipynb #8025e93b
 def _pools(mask:Mask)->list:
@@ -59,7 +60,6 @@ def magnitude_bad(good:WeightMask, # the good weight mask
     keep[lowest(mags, torch.ones_like(keep), good.n_kept)] = True
     return unflatten_groups(keep, shapes)
 
-
 # %% ../nbs/16_subnets.ipynb #25468872
 def sample_bad(good:Mask, # the good mask
                seed:int, # seeds the top-up or subsample of the 'complement' rule (recorded in the new mask)
@@ -75,7 +75,6 @@ def sample_bad(good:Mask, # the good mask
         groups = {n: v.to(good.groups[n].dtype) for n, v in magnitude_bad(good, weights).items()}
     else: groups = _per_pool(good, lambda kept, s: top_up(complement(kept), int(kept.sum()), kept, s), seed)
     return _like(good, groups, dict(good.meta, subnetwork='bad', sample_seed=seed, bad_rule=rule))
-
 
 # %% ../nbs/16_subnets.ipynb #74bdaae8
 def _like(mask:Mask, groups:dict, meta:dict)->Mask:
@@ -164,6 +163,22 @@ def majority_class(task:str, # GLUE task (classification)
         m = score(task, np.full_like(y, label), y)
         metrics.update({(k + '_' + split.replace('dev_', '')) if len(task.eval_splits) > 1 else k: v for k, v in m.items()})
     return dict(task=task.name, label=task.labels[label], metrics=metrics, main_metric=main_metric(task), score=metrics[main_metric(task)])
+
+# %% ../nbs/16_subnets.ipynb #ce8b5aa0
+def majority_warning(checkpoint:str, # a fine-tuned checkpoint folder, with the results.json that `finetune` writes
+                     task:str, # its GLUE task
+                     data_root:str|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
+                     margin:float=0.005, # a score within this of the majority class's is at its level
+                    )->str|None:
+    "A warning when the checkpoint's recorded dev score is at the level of always predicting the majority dev label; else None (also without a results.json)."
+    task, res = get_task(task), read_results(checkpoint) or {}
+    if task.is_regression or res.get('score') is None: return None
+    y = load_glue(task, task.eval_splits[0], data_root).labels
+    label = int(np.bincount(y).argmax())
+    level = score(task, np.full_like(y, label), y)[split_metric(task)]
+    if res['score'] > level + margin: return None
+    return (f"{checkpoint} scores {res['score']:.4f} ({main_metric(task)}) on {task.name} dev, the majority-class level: always predicting "
+            f"'{task.labels[label]}' scores {level:.4f}. Pruning it will keep little or nothing; fine-tune it longer, or on more data, first")
 
 # %% ../nbs/16_subnets.ipynb #73564c24
 def _finetuned_weights(checkpoint:str|None)->dict:
