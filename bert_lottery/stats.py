@@ -106,8 +106,10 @@ def super_overlaps(masks:list, # structured masks of several tasks and seeds
 def plot_overlaps(mean:pd.DataFrame, # task x task means (or counts)
                   std:pd.DataFrame|None=None, # task x task standard deviations, shown as ± in the cells
                   title:str='', # axis title
-                  ax=None): # a matplotlib axis to draw on
-    "Heatmap of a task x task overlap table, each cell annotated."
+                  ax=None, # a matplotlib axis to draw on
+                  label:str='components shared', # the colour bar's label
+                 ):
+    "Heatmap of a task x task overlap table, each cell annotated, its colour bar labelled."
     ax = ax or plt.subplots(figsize=(0.8 * len(mean) + 2, 0.7 * len(mean) + 1))[1]
     im = ax.imshow(mean.values.astype(float), cmap='Blues')
     for (i, j), v in np.ndenumerate(mean.values.astype(float)):
@@ -115,7 +117,7 @@ def plot_overlaps(mean:pd.DataFrame, # task x task means (or counts)
         txt = f'{v:.1f}' + (f'\n±{std.values[i, j]:.1f}' if std is not None else '')
         ax.text(j, i, txt, ha='center', va='center', fontsize=7, color='white' if v > np.nanmax(mean.values.astype(float)) * 0.6 else 'black')
     ax.set_xticks(range(len(mean.columns)), mean.columns, rotation=45); ax.set_yticks(range(len(mean.index)), mean.index)
-    ax.set_title(title); plt.colorbar(im, ax=ax, fraction=0.04)
+    ax.set_title(title); plt.colorbar(im, ax=ax, fraction=0.04, label=label)
     return ax
 
 # %% ../nbs/17_stats.ipynb #d9912531
