@@ -20,7 +20,7 @@ from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
 from .data import Encoded, GlueTask, _check_split, collate, encode_task, get_task, glue_loader, model_inputs, write_json
-from .fastpath import attention_for, fast_dropout_in, using_attention
+from .fastpath import attention_for, fast_dropout_in, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
@@ -195,7 +195,7 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
         # this run's TF32, attention path and dropout draws, each restored afterwards
         with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model):
             yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
-                                  sampler=loader.batch_sampler, steps=steps, attention=model.config._attn_implementation)
+                                  sampler=loader.batch_sampler, steps=steps, attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None))
     finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
         for k in _PREPARED: model.__dict__.pop(k, None)
         model.__dict__.update(saved)
