@@ -24,13 +24,16 @@ __all__ = ['PACKAGE', 'REQUIRED', 'CHOICES', 'COMMANDS', 'NOTHING_SAVED', 'modul
 PACKAGE = Path(importlib.util.find_spec('bert_lottery').origin).parent   # the package's folder: its modules are read here, not imported
 
 # %% ../nbs/25_cli.ipynb #68b22997
+def _comments(src:str)->dict:
+    "Line -> the text of the comment on it, in Python source `src`."
+    return {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(StringIO(src).readline) if t.type == tokenize.COMMENT}
+
 @cache
 def module_source(module:str # a module of the package, e.g. 'sprune'
                  )->tuple:
     "The parsed source of `bert_lottery.<module>` and its comments by line, read from its file without importing it."
     src = (PACKAGE/f'{module}.py').read_text()
-    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(StringIO(src).readline) if t.type == tokenize.COMMENT}
-    return ast.parse(src), comments
+    return ast.parse(src), _comments(src)
 
 # %% ../nbs/25_cli.ipynb #c3b24cbf
 def find_def(module:str, # where to look first, e.g. 'sprune'
@@ -137,8 +140,7 @@ def verb_options(name:str # a registered verb
     "Name -> `Option` of everything verb `name` takes: its own parameters, then the options of the function it runs."
     f = COMMANDS[name]
     src = textwrap.dedent(inspect.getsource(f))
-    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(StringIO(src).readline) if t.type == tokenize.COMMENT}
-    own = params_of(ast.parse(src).body[0], comments, 'cli')
+    own = params_of(ast.parse(src).body[0], _comments(src), 'cli')
     return own if f.of is None else own | options_of(*f.of.split('.'), own=tuple(own), but=f.but)
 
 # %% ../nbs/25_cli.ipynb #f85826a8
@@ -221,7 +223,7 @@ def check_args(name:str, # the verb
         if args.get(k) is not None and not Path(args[k]).is_file(): raise FileNotFoundError(f"No {k} file at {args[k]!r}")
     if args.get('store') is not None and name != 'run' and not (Path(args['store'])/'spec.json').is_file():
         raise FileNotFoundError(f"{args['store']!r} holds no spec.json: not a store (the folder `bert_lottery run` writes)")
-    if 'data_root' in verb_options(name) and not name.endswith('-squad'): _check_data_root(args.get('data_root'), task)
+    if 'data_root' in verb_options(name): _check_data_root(args.get('data_root'), task)
 
 # %% ../nbs/25_cli.ipynb #36c34d71
 def prepare_output(output_dir:str, # the folder a verb is to write
@@ -283,6 +285,8 @@ def quiet_libraries():
         if hf:
             hf.set_verbosity(level)
             if bars: hf.enable_progress_bar()
+        elif now := sys.modules.get('transformers.utils.logging'):           # imported inside: its verbosity as if imported after (its bars stay off)
+            now.set_verbosity(now.log_levels.get(saved['TRANSFORMERS_VERBOSITY'] or 'warning', now.WARNING))
 
 # %% ../nbs/25_cli.ipynb #5c290427
 @contextmanager
@@ -309,7 +313,7 @@ def main(argv:list|None=None # the arguments after `bert_lottery`; default: sys.
         with quiet_libraries(), warnings_as_lines(prog): rc = COMMANDS[name](**args)
         if out is not None: print(wrote(out))
         elif 'output_dir' in verb_options(name) and COMMANDS[name].unsaved: print(f"wrote nothing: {COMMANDS[name].unsaved}")
-    except (ValueError, LookupError, OSError, FloatingPointError, RuntimeError) as e:
+    except (ValueError, KeyError, OSError, FloatingPointError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"{prog}: error: {plain(msg)}", file=sys.stderr); return 1
     except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); return 130

@@ -203,8 +203,8 @@ def sprune_checkpoint(checkpoint:str, # a fine-tuned checkpoint folder (the outp
     mask, history = sprune(model, task, data, pad_id=tok.pad_token_id or 0, **kwargs)
     if mask.n_heads == 0:
         warnings.warn(f"s-pruning kept no attention head of {mask.head.numel()} ({mask.n_mlps} of {mask.mlp.numel()} MLPs): without heads the first "
-                      f"token never sees the others, so the subnetwork gives one label for every input. Every step kept "
-                      f"{mask.meta['threshold']:.0%} of the full model's {mask.meta['metric_name']} {mask.meta['base_metric']:.4f}, as happens when "
+                      f"token never sees the others, so the subnetwork gives one label for every input. Every step kept at least "
+                      f"{mask.meta['threshold']:.0%} of the full model's {mask.meta['metric_name']} ({mask.meta['base_metric']:.4f}), as happens when "
                       f"the checkpoint scores at the majority-class level (compare `bert_lottery majority {task.name}`)")
     full_dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)
     with mask.apply(model): dev = evaluate(model, task, evals, pad_id=tok.pad_token_id or 0)

@@ -177,8 +177,8 @@ def majority_warning(checkpoint:str, # a fine-tuned checkpoint folder, with the 
     label = int(np.bincount(y).argmax())
     level = score(task, np.full_like(y, label), y)[split_metric(task)]
     if res['score'] > level + margin: return None
-    return (f"{checkpoint} scores {res['score']:.4f} ({main_metric(task)}) on {task.name} dev, the majority-class level: always predicting "
-            f"'{task.labels[label]}' scores {level:.4f}. Pruning it will keep little or nothing; fine-tune it longer, or on more data, first")
+    return (f"{checkpoint} scores {res['score']:.4f} ({main_metric(task)}) on {task.name} dev, no better than always predicting "
+            f"'{task.labels[label]}' ({level:.4f}), the majority-class level. Pruning it will keep little or nothing; fine-tune it longer, or on more data, first")
 
 # %% ../nbs/16_subnets.ipynb #73564c24
 def _finetuned_weights(checkpoint:str|None)->dict:
