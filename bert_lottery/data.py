@@ -19,8 +19,8 @@ from torch.utils.data import DataLoader
 # %% auto #0
 __all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'resolve_data_root', 'task_dir',
            'Examples', 'read_tsv', 'load_glue', 'is_main_process', 'new_file_mode', 'atomic_file', 'write_json',
-           'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches', 'collate',
-           'model_inputs', 'glue_loader']
+           'save_checkpoint', 'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches',
+           'collate', 'model_inputs', 'glue_loader']
 
 # %% ../nbs/00_data.ipynb #cac787a2
 @dataclass(frozen=True)
@@ -220,6 +220,19 @@ def write_json(path:str|Path, # the file to write
     "Write `obj` as indented JSON to `path` through a temporary file."
     with atomic_file(path) as tmp: tmp.write_text(json.dumps(obj, indent=1))
     return Path(path)
+
+# %% ../nbs/00_data.ipynb #df81b553
+def save_checkpoint(folder:str|Path, # the checkpoint folder (created)
+                    *objs, # what has a `save_pretrained`: a model, a tokenizer
+                   )->list:
+    "`save_pretrained(folder)` of each of `objs`, every file they wrote given `new_file_mode()` (safetensors writes 0o600); returns those files."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    def stamps(): return {p: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob('*') if p.is_file()}
+    before = stamps()
+    for o in objs: o.save_pretrained(folder)
+    written = sorted(p for p, s in stamps().items() if before.get(p) != s)
+    for p in written: os.chmod(p, new_file_mode())
+    return written
 
 # %% ../nbs/00_data.ipynb #18249dbe
 def seeded_subset(ex:Examples, # a split

@@ -19,7 +19,7 @@ from tokenizers.normalizers import BertNormalizer
 from tokenizers.pre_tokenizers import BertPreTokenizer
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, set_seed
 
-from .data import Encoded, glue_loader, model_inputs, resolve_data_root, write_json
+from .data import Encoded, glue_loader, model_inputs, resolve_data_root, save_checkpoint, write_json
 from .masks import Mask, WeightMask
 from .models import DEFAULT_MODEL_NAME, _load, init_weights_, model_source
 from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask, save_imp_run
@@ -435,7 +435,7 @@ def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family
     acc.wait_for_everyone()
     if output_dir and acc.is_main_process:
         out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-        if save_model: m.save_pretrained(out); tok.save_pretrained(out)
+        if save_model: save_checkpoint(out, m, tok)   # the one file mode (safetensors alone writes 0o600)
         if mask is not None: mask.save(out/'mask.safetensors')
         write_json(out/'results.json', res); write_json(out/'predictions.json', log['predictions'])
     acc.wait_for_everyone()

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
-from .data import Encoded, GlueTask, _check_split, collate, encode_task, get_task, glue_loader, model_inputs, write_json
+from .data import Encoded, GlueTask, _check_split, collate, encode_task, get_task, glue_loader, model_inputs, save_checkpoint, write_json
 from .fastpath import attention_for, fast_dropout_in, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
@@ -328,7 +328,7 @@ def finetune(task:str, # GLUE task
     acc.wait_for_everyone()
     if output_dir and acc.is_main_process:
         out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-        if save_model: acc.unwrap_model(m).save_pretrained(out); tok.save_pretrained(out)
+        if save_model: save_checkpoint(out, acc.unwrap_model(m), tok)   # the one file mode (safetensors alone writes 0o600)
         if mask is not None: mask.save(out/'mask.safetensors')
         write_json(out/'results.json', res)
     acc.wait_for_everyone()   # every process returns once the files are there
