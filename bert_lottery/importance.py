@@ -18,23 +18,33 @@ from .masking import ALL_HEADS_OFF, apply_gates
 from .masks import StructuredMask
 
 # %% auto #0
-__all__ = ['ACCUMULATE', 'frozen_weights', 'fresh_gates', 'gate_grads', 'GateScores', 'accumulate_grads', 'gate_importance',
-           'minmax_scale', 'normalize_head_scores', 'normalize_mlp_scores', 'importance_scores']
+__all__ = ['ACCUMULATE', 'trainable_only', 'frozen_weights', 'fresh_gates', 'gate_grads', 'GateScores', 'accumulate_grads',
+           'gate_importance', 'minmax_scale', 'normalize_head_scores', 'normalize_mlp_scores', 'importance_scores']
 
 # %% ../nbs/11_importance.ipynb #17e5c96d
 @contextmanager
-def frozen_weights(model:nn.Module # the model to score
+def trainable_only(model:nn.Module, # any model
+                   names:Iterable[str]=(), # the parameters that train, by name (a tied one by any of its names); every other one is frozen
+                   eval_mode:bool=False, # also put the model in eval mode (dropout off) inside the block
                   ):
-    "Eval mode and no parameter gradients inside the block; flags and mode restored on exit."
-    params, training = list(model.parameters()), model.training
+    "Inside the block only the parameters in `names` require gradients; every `requires_grad` flag and the train/eval mode are restored on exit."
+    named, names, training = dict(model.named_parameters(remove_duplicate=False)), set(names), model.training
+    if unknown := sorted(names - set(named)): raise ValueError(f"{type(model).__name__} has no parameter {unknown[0]!r} ({len(unknown)} unknown name(s))")
+    params, train_ids = list(model.parameters()), {id(named[n]) for n in names}
     flags = [p.requires_grad for p in params]
     try:
-        model.eval()
-        for p in params: p.requires_grad_(False)
+        if eval_mode: model.eval()
+        for p in params: p.requires_grad_(id(p) in train_ids)
         yield model
     finally:
         for p, f in zip(params, flags): p.requires_grad_(f)
         model.train(training)
+
+# %% ../nbs/11_importance.ipynb #6416bf7e
+def frozen_weights(model:nn.Module # the model to score
+                  ):
+    "Eval mode and no parameter gradients inside the `with` block (`trainable_only` with nothing to train); flags and mode restored on exit."
+    return trainable_only(model, eval_mode=True)
 
 # %% ../nbs/11_importance.ipynb #9223a31f
 def fresh_gates(gates:Tensor, # mask values, e.g. `mask.head`

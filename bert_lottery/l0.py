@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from .data import Encoded, encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset, write_json
+from .importance import trainable_only
 from .layout import layer_parts, model_dims
 from .masking import apply_gates
 from .masks import SoftMask
@@ -265,41 +266,41 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
     if model.config.num_labels < 2: raise ValueError("L0 pruning matches output distributions: it needs a classification model (num_labels >= 2)")
     target_warmup = int(0.6 * steps) if target_warmup is None else target_warmup
     dev = next(model.parameters()).device
-    model.requires_grad_(False)
-    if ablation == 'mean' and means is None:
-        n = len(train) if mean_examples is None else min(mean_examples, len(train))
-        first = Encoded(train.input_ids[:n], None if train.token_type_ids is None else train.token_type_ids[:n], train.labels[:n])
-        means = mean_activations(model, first, batch_size, pad_id)
-    hmean, mmean = (None, None) if ablation == 'zero' else (means[0].to(dev), means[1].to(dev))
-    gates = HardConcreteGates.for_model(model, seed=seed, init_mean=init_mean, **gate_kwargs).to(dev)
-    lambdas = nn.Parameter(torch.zeros(2, device=dev))
-    opt = torch.optim.AdamW(gates.parameters(), lr=lr, weight_decay=weight_decay)
-    opt_l = torch.optim.AdamW([lambdas], lr=lambda_lr, weight_decay=weight_decay, maximize=True)
-    scheds = [get_linear_schedule_with_warmup(o, min(lr_warmup, steps), steps) for o in (opt, opt_l)]
-    weights = component_weights(model, weight)
-    noise = torch.Generator().manual_seed(seed)
-    history, step, epoch, t0 = [], 0, 0, time.perf_counter()
-    bar = tqdm(total=steps, desc=f'L0 pruning to {target:.0%}', disable=not progress)
-    try:
-        while step < steps:
-            for b in glue_loader(train, batch_size, shuffle=True, seed=seed + epoch, pad_id=pad_id):
-                if step >= steps: break
-                t = target_at(step, target, target_warmup, start, schedule)
-                r = l0_step(model, gates, lambdas, model_inputs(b, dev, labels=False), t, (opt, opt_l), weights, (hmean, mmean),
-                            max_grad_norm, noise)
-                for sc in scheds: sc.step()
-                if step % log_every == 0 or step == steps - 1:
-                    with torch.no_grad():
-                        ph, pm = gates.prob_off()
-                        history.append(dict(step=step, target=t, sparsity=r['sparsity'], expected_sparsity=float(sparsity_of(1 - ph, 1 - pm, weights)),
-                                            kl=r['kl'], grad_norm=r['grad_norm'], lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
-                                            head_log_alpha=gates.head_log_alpha.detach().cpu().tolist(),
-                                            mlp_log_alpha=gates.mlp_log_alpha.detach().cpu().tolist()))
-                bar.set_postfix(kl=f"{r['kl']:.3f}", target=f'{t:.2f}', sparsity=f"{r['sparsity']:.2f}"); bar.update()
-                step += 1
-            epoch += 1
-    finally:
-        bar.close(); model.eval()
+    with trainable_only(model):              # only the gates train; the model's flags and mode come back on exit
+        if ablation == 'mean' and means is None:
+            n = len(train) if mean_examples is None else min(mean_examples, len(train))
+            first = Encoded(train.input_ids[:n], None if train.token_type_ids is None else train.token_type_ids[:n], train.labels[:n])
+            means = mean_activations(model, first, batch_size, pad_id)
+        hmean, mmean = (None, None) if ablation == 'zero' else (means[0].to(dev), means[1].to(dev))
+        gates = HardConcreteGates.for_model(model, seed=seed, init_mean=init_mean, **gate_kwargs).to(dev)
+        lambdas = nn.Parameter(torch.zeros(2, device=dev))
+        opt = torch.optim.AdamW(gates.parameters(), lr=lr, weight_decay=weight_decay)
+        opt_l = torch.optim.AdamW([lambdas], lr=lambda_lr, weight_decay=weight_decay, maximize=True)
+        scheds = [get_linear_schedule_with_warmup(o, min(lr_warmup, steps), steps) for o in (opt, opt_l)]
+        weights = component_weights(model, weight)
+        noise = torch.Generator().manual_seed(seed)
+        history, step, epoch, t0 = [], 0, 0, time.perf_counter()
+        bar = tqdm(total=steps, desc=f'L0 pruning to {target:.0%}', disable=not progress)
+        try:
+            while step < steps:
+                for b in glue_loader(train, batch_size, shuffle=True, seed=seed + epoch, pad_id=pad_id):
+                    if step >= steps: break
+                    t = target_at(step, target, target_warmup, start, schedule)
+                    r = l0_step(model, gates, lambdas, model_inputs(b, dev, labels=False), t, (opt, opt_l), weights, (hmean, mmean),
+                                max_grad_norm, noise)
+                    for sc in scheds: sc.step()
+                    if step % log_every == 0 or step == steps - 1:
+                        with torch.no_grad():
+                            ph, pm = gates.prob_off()
+                            history.append(dict(step=step, target=t, sparsity=r['sparsity'], expected_sparsity=float(sparsity_of(1 - ph, 1 - pm, weights)),
+                                                kl=r['kl'], grad_norm=r['grad_norm'], lambda1=float(lambdas[0]), lambda2=float(lambdas[1]),
+                                                head_log_alpha=gates.head_log_alpha.detach().cpu().tolist(),
+                                                mlp_log_alpha=gates.mlp_log_alpha.detach().cpu().tolist()))
+                    bar.set_postfix(kl=f"{r['kl']:.3f}", target=f'{t:.2f}', sparsity=f"{r['sparsity']:.2f}"); bar.update()
+                    step += 1
+                epoch += 1
+        finally:
+            bar.close()
     head, mlp = gates.deterministic()
     meta = dict(method='l0', target=target, steps=steps, target_warmup=target_warmup, seed=seed, ablation=ablation, weight=weight, schedule=schedule,
                 max_grad_norm=max_grad_norm)

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling, get_linear_schedule_with_warmup, set_seed
 
 from .data import GLUE_TASKS, get_task, load_glue, write_json
+from .importance import trainable_only
 from .masks import WeightMask
 from .models import DEFAULT_MODEL_NAME, _load, default_device, model_source
 from .select import magnitude_keep
@@ -24,8 +25,8 @@ from .train import _optimizer
 
 # %% auto #0
 __all__ = ['Corpus', 'load_corpus', 'glue_corpus', 'special_ends', 'text_blocks', 'mlm_batches', 'eval_batches', 'logits_at',
-           'mlm_loss', 'mlm_eval', 'mlm_train', 'load_mlm', 'trainable_only', 'train_head', 'mlm_model',
-           'check_mlm_rounds', 'mlm_imp_loop', 'mlm_imp']
+           'mlm_loss', 'mlm_eval', 'mlm_train', 'load_mlm', 'train_head', 'mlm_model', 'check_mlm_rounds',
+           'mlm_imp_loop', 'mlm_imp']
 
 # %% ../nbs/28_mlm.ipynb #25bcd5e2
 @dataclass
@@ -215,19 +216,6 @@ def load_mlm(model_name:str|None=None, # a hub name or a local path; None = the 
     prefix = model.base_model_prefix + '.'
     fresh = [n for n, _ in model.named_parameters() if n in info['missing_keys'] and not n.startswith(prefix)]
     return tok, model.to(default_device()), fresh
-
-# %% ../nbs/28_mlm.ipynb #ba9d8806
-@contextmanager
-def trainable_only(model, # any model
-                   names, # names of the parameters that train
-                  ):
-    "Inside the `with` block only the parameters in `names` require gradients; every flag is restored on exit."
-    saved, names = {n: p.requires_grad for n, p in model.named_parameters()}, set(names)
-    try:
-        for n, p in model.named_parameters(): p.requires_grad_(n in names)
-        yield model
-    finally:
-        for n, p in model.named_parameters(): p.requires_grad_(saved[n])
 
 # %% ../nbs/28_mlm.ipynb #57271f5d
 def train_head(model, # a masked-LM model
