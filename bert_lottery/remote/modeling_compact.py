@@ -10,6 +10,7 @@ __all__ = ['CompactConfig', 'CompactEmbeddings', 'CompactAttention', 'CompactFFN
 import torch
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.modeling_outputs import BaseModelOutput, SequenceClassifierOutput
 
@@ -18,23 +19,33 @@ class CompactConfig(PretrainedConfig):
     "Config of a compacted BERT-family classifier: a head count and an FFN width per layer."
     model_type = 'bert_lottery_compact'
     _auto_class = 'AutoConfig'                      # `save_pretrained` copies this file and names it in `auto_map`
-    heads_per_layer: list[int] | None = None        # heads kept in each layer; 0 = no attention
-    intermediate_sizes: list[int] | None = None     # FFN width of each layer; 0 = no MLP
-    head_dim: int = 64                              # width of one head
-    hidden_size: int = 768
-    embedding_size: int | None = None               # word embedding width when not hidden_size (ELECTRA), projected up
-    vocab_size: int = 30522
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2                        # 0 = no token types (DistilBERT)
-    positions_from_padding: bool = False            # RoBERTa: positions count the non-pad tokens from pad_token_id + 1
-    pad_token_id: int | None = 0
-    hidden_act: str = 'gelu'                        # activation inside the FFN
-    classifier_activation: str = 'tanh'             # after the classifier's first layer: tanh (BERT, RoBERTa), gelu (ELECTRA), relu (DistilBERT)
-    layer_norm_eps: float = 1e-12
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    classifier_dropout: float | None = None         # None = hidden_dropout_prob
-    initializer_range: float = 0.02
+
+    def __init__(self,
+                 heads_per_layer:list[int]|None=None, # heads kept in each layer; 0 = no attention
+                 intermediate_sizes:list[int]|None=None, # FFN width of each layer; 0 = no MLP
+                 head_dim:int=64, # width of one head
+                 hidden_size:int=768, # width of the layers
+                 embedding_size:int|None=None, # word embedding width when not hidden_size (ELECTRA), projected up
+                 vocab_size:int=30522, # tokens in the vocabulary
+                 max_position_embeddings:int=512, # positions with an embedding
+                 type_vocab_size:int=2, # token types; 0 = none (DistilBERT)
+                 positions_from_padding:bool=False, # RoBERTa: positions count the non-pad tokens from pad_token_id + 1
+                 pad_token_id:int|None=0, # the padding token (its embedding starts at zero)
+                 hidden_act:str='gelu', # activation inside the FFN
+                 classifier_activation:str='tanh', # after the classifier's first layer: tanh (BERT, RoBERTa), gelu (ELECTRA), relu (DistilBERT)
+                 layer_norm_eps:float=1e-12, # every LayerNorm's epsilon
+                 hidden_dropout_prob:float=0.1, # dropout after the embeddings and each sublayer
+                 attention_probs_dropout_prob:float=0.1, # dropout of the attention probabilities
+                 classifier_dropout:float|None=None, # dropout before the output layer; None = hidden_dropout_prob
+                 initializer_range:float=0.02, # std of the normal initial weights (`_init_weights`)
+                 **kwargs): # `PretrainedConfig`'s own: num_labels, id2label, label2id, problem_type, output_hidden_states, ...
+        self.heads_per_layer, self.intermediate_sizes, self.head_dim = heads_per_layer, intermediate_sizes, head_dim
+        self.hidden_size, self.embedding_size, self.vocab_size = hidden_size, embedding_size, vocab_size
+        self.max_position_embeddings, self.type_vocab_size, self.positions_from_padding = max_position_embeddings, type_vocab_size, positions_from_padding
+        self.hidden_act, self.classifier_activation, self.layer_norm_eps = hidden_act, classifier_activation, layer_norm_eps
+        self.hidden_dropout_prob, self.attention_probs_dropout_prob = hidden_dropout_prob, attention_probs_dropout_prob
+        self.classifier_dropout, self.initializer_range = classifier_dropout, initializer_range
+        super().__init__(pad_token_id=pad_token_id, **kwargs)
 
 # %% ../../nbs/26a_compact_model.ipynb #9f09b6f5
 class CompactEmbeddings(nn.Module):
@@ -104,9 +115,21 @@ class CompactLayer(nn.Module):
 
 # %% ../../nbs/26a_compact_model.ipynb #a4e3379d
 class CompactPreTrainedModel(PreTrainedModel):
-    "Binds the compact models to `CompactConfig`; weights initialise as transformers' defaults."
+    "Binds the compact models to `CompactConfig`; weights initialise as BERT's."
     config_class = CompactConfig
     base_model_prefix = 'model'
+
+    def _init_weights(self, module):
+        "Linear and embedding weights from N(0, initializer_range), biases and the padding embedding zero, LayerNorms at 1 and 0."
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None: init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            init.normal_(module.weight, mean=0.0, std=std)
+            if module.padding_idx is not None and not getattr(module.weight, '_is_hf_initialized', False): init.zeros_(module.weight[module.padding_idx])
+        elif isinstance(module, nn.LayerNorm):
+            init.ones_(module.weight); init.zeros_(module.bias)
 
 # %% ../../nbs/26a_compact_model.ipynb #767c8013
 class CompactModel(CompactPreTrainedModel):
@@ -120,11 +143,18 @@ class CompactModel(CompactPreTrainedModel):
         self.layers = nn.ModuleList([CompactLayer(config, h, w) for h, w in zip(heads, widths)])
         self.post_init()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, **kwargs):
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, output_attentions=None, output_hidden_states=None, return_dict=None):
+        if output_attentions or (output_attentions is None and self.config.output_attentions):
+            raise ValueError("output_attentions=True is not supported: CompactModel computes attention with scaled_dot_product_attention, "
+                             "which returns no attention weights")
+        output_hidden_states = self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        return_dict = self.config.return_dict if return_dict is None else return_dict
         x = self.embeddings(input_ids, token_type_ids)
         mask = None if attention_mask is None else attention_mask[:, None, None, :].bool()     # [B, 1, 1, T]
-        for layer in self.layers: x = layer(x, mask)
-        return BaseModelOutput(last_hidden_state=x)
+        hidden = [x]                                                                           # the embeddings, then each layer's output
+        for layer in self.layers: x = layer(x, mask); hidden.append(x)
+        out = BaseModelOutput(last_hidden_state=x, hidden_states=tuple(hidden) if output_hidden_states else None)
+        return out if return_dict else out.to_tuple()
 
 # %% ../../nbs/26a_compact_model.ipynb #d35a6f5e
 class CompactForSequenceClassification(CompactPreTrainedModel):
@@ -139,10 +169,15 @@ class CompactForSequenceClassification(CompactPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
-        x = self.model(input_ids, attention_mask, token_type_ids).last_hidden_state[:, 0]
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        enc = self.model(input_ids, attention_mask, token_type_ids, output_attentions=output_attentions,
+                         output_hidden_states=output_hidden_states, return_dict=True)
+        x = enc.last_hidden_state[:, 0]
         logits = self.classifier(self.dropout(self.act(self.pre_classifier(x))))    # [B, num_labels]
-        return SequenceClassifierOutput(loss=None if labels is None else self.loss(logits, labels), logits=logits)
+        out = SequenceClassifierOutput(loss=None if labels is None else self.loss(logits, labels), logits=logits, hidden_states=enc.hidden_states)
+        return out if return_dict else out.to_tuple()
 
     def loss(self, logits, labels):
         "MSE for regression, cross-entropy for single-label, BCE for multi-label classification."
