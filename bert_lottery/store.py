@@ -103,15 +103,16 @@ def run_unit(store:Store, # the store
         if store.status(unit.id) == 'done': return 'done'
         waiting = [p.id for p in unit.parents.values() if store.status(p.id) != 'done']
         if waiting: return 'waiting'
-        out = store.dir(unit.id)
+        out, counter = store.dir(unit.id), store.root/'attempts'/unit.id
+        # a run counts once its manifest says 'running': the larger of the counter and a dead run's manifest (killed before the counter)
+        previous = max(int(counter.read_text()) if counter.is_file() else 0, (store.manifest(unit.id) or {}).get('attempt', 0))
         if out.exists(): shutil.rmtree(out)                                       # what a dead or failed run left
         out.mkdir(parents=True)
-        previous = (store.root/'attempts'/unit.id).read_text() if (store.root/'attempts'/unit.id).is_file() else '0'
-        (store.root/'attempts').mkdir(exist_ok=True); (store.root/'attempts'/unit.id).write_text(str(int(previous) + 1))
         man = dict(id=unit.id, kind=unit.kind, params=unit.params, parents={r: q.id for r, q in unit.parents.items()}, group=unit.group,
                    status='running', host=socket.gethostname(), pid=os.getpid(), started=time.time(), git_commit=_git_commit(),
-                   python=sys.version.split()[0], attempt=int(previous) + 1)
+                   python=sys.version.split()[0], attempt=previous + 1)
         write_json(out/'manifest.json', man)
+        counter.parent.mkdir(exist_ok=True); counter.write_text(str(previous + 1))
         try:
             _execute(store, unit, out, data_root, progress)
             if get_kind(unit.kind).heavy: _check_remake(store, unit)
