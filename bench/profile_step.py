@@ -7,7 +7,9 @@ gradient clipping, the AdamW step and loading the next batch.
 
 Each profiled event's self CPU time goes to one group. The enclosing event decides first: inside the DataLoader's
 `__next__` it is data (collate), inside `Optimizer.step`/`zero_grad` the optimizer, inside scaled-dot-product attention
-(or its fused backward node) attention, inside the embedding's backward node embedding backward. Inside any other
+(or its fused backward node) or the library's own attention (`fastpath.lottery_attention`, a named range) attention,
+inside the library's dropout (`fastpath.fast_dropout`, a named range) dropout, inside the embedding's backward node
+embedding backward. Inside any other
 backward node, the group of the forward op that made the node (linked by autograd's sequence number), so that the
 backward of attention's math path counts as attention and dropout's mask multiply as dropout. Otherwise the event
 itself, or else the nearest enclosing op or autograd node that names a group: matmuls (mm, addmm, bmm, matmul, linear
@@ -36,7 +38,8 @@ from _timing import StopTraining, add_threads_arg, markdown_table, set_threads, 
 # an enclosing event with one of these in its name puts everything under it in the group
 CONTEXTS = [('data (collate)', ('enumerate(DataLoader)',)),
             ('optimizer (AdamW)', ('Optimizer.step', 'Optimizer.zero_grad')),
-            ('attention (SDPA)', ('scaled_dot_product', 'ScaledDotProduct', 'aten::baddbmm', 'BaddbmmBackward')),
+            ('attention', ('scaled_dot_product', 'ScaledDotProduct', 'aten::baddbmm', 'BaddbmmBackward', 'lottery_attention')),
+            ('dropout', ('fast_dropout',)),     # the library's dropout (`fastpath.fast_dropout`, a named range)
             ('embedding backward', ('EmbeddingBackward', 'embedding_backward', 'embedding_dense_backward'))]
 # the event itself, or else its nearest enclosing op or autograd node, named exactly (autograd nodes without the prefix)
 OPS = {'matmuls': ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::matmul', 'aten::linear', 'MmBackward0', 'AddmmBackward0',
@@ -141,7 +144,7 @@ def main():
     print(f"torch {torch.__version__}; CPU, {threads} threads, {torch.backends.cpu.get_cpu_capability()}; bf16_native() = {bf16_native()}")
     print(f"precision {a.precision} -> {resolve_precision(a.precision)}; default model; {task.name} train, batch {a.batch_size}; "
           f"profiled batches (examples x padded length): {prof_shapes}")
-    print(f"optimizer: {type(opt).__name__} (train._optimizer), foreach={opt.defaults.get('foreach')}, fused={opt.defaults.get('fused')}, "
+    print(f"optimizer: {type(opt).__name__} (train.make_optimizer), foreach={opt.defaults.get('foreach')}, fused={opt.defaults.get('fused')}, "
           f"{sum(len(g['params']) for g in opt.param_groups)} tensors in {len(opt.param_groups)} groups")
     print(f"step wall time: {unprofiled * 1000:.0f} ms without the profiler (median of {a.wait}), {wall / n / 1000:.0f} ms profiled "
           f"(mean of {n})\n")

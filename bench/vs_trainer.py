@@ -5,7 +5,8 @@ Every arm fine-tunes the same model (classifier initialised from the same seed) 
 weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, AdamW. The arms:
 
 - `library`: `bert_lottery.train.finetune` with its defaults (length-grouped dynamic padding; precision 'auto',
-  i.e. bf16 autocast on a CPU with AVX512-BF16 or AMX, fp32 elsewhere).
+  i.e. bf16 autocast on a CPU with AVX512-BF16 or AMX, fp32 elsewhere; the fast path of `fastpath`: 15-bit dropout draws,
+  the attention path measured per machine and length, foreach clipping).
 - `library_fp32`: the same with `precision='fp32'` (the bf16 quality check).
 - `trainer_padded` (a): `transformers.Trainer` as run_glue.py runs it: every example padded to 128,
   `default_data_collator`, random sampler, fp32.
@@ -13,7 +14,7 @@ weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, Adam
   `train_sampling_strategy='group_by_length'` (transformers 5's name for `group_by_length=True`), fp32.
 - `trainer_grouped_bf16`: (b) with `bf16=True`, so that the library's bf16 default is also compared at equal precision.
 
-The Trainer arms use the Trainer's own optimizer default (`adamw_torch_fused` on torch >= 2.8), the library plain AdamW;
+Both use fused AdamW (the Trainer's default `adamw_torch_fused` on torch >= 2.8; the library's `train.make_optimizer`);
 everything else in the recipe matches (decay groups, betas, eps, linear schedule and its horizon, clipping, eval batch 128;
 warm-up steps round down in the library and up in the Trainer, at most one step apart). The library evaluates dev after
 every epoch and the Trainer once, so only the training examples/s are like for like; the wall times are not.

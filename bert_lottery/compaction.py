@@ -15,8 +15,8 @@ from .layout import LayerParts, layer_parts, model_dims
 from .masks import Mask
 
 # %% auto #0
-__all__ = ['pruned_structure', 'NormOnlyAttention', 'ZeroAttention', 'NormOnly', 'ZeroFFN', 'prune_structure_', 'compact',
-           'load_compacted']
+__all__ = ['pruned_structure', 'head_rows', 'NormOnlyAttention', 'ZeroAttention', 'NormOnly', 'ZeroFFN', 'prune_structure_',
+           'compact', 'load_compacted']
 
 # %% ../nbs/08_compaction.ipynb #c885a81c
 def _neuron_structure(neuron:torch.Tensor # 0/1 neuron gates, [layers, intermediate]
@@ -43,7 +43,7 @@ def _slice_linear_(lin:nn.Linear, idx:torch.Tensor, dim:int):
     lin.out_features, lin.in_features = lin.weight.shape
 
 # %% ../nbs/08_compaction.ipynb #18feb5c3
-def _head_rows(keep:list, d:int):
+def head_rows(keep:list, d:int):
     "Row indices of heads `keep`, each `d` wide."
     return (torch.tensor(keep)[:, None] * d + torch.arange(d)).flatten()
 
@@ -51,7 +51,7 @@ def _head_rows(keep:list, d:int):
 def _keep_heads_(p:LayerParts, keep:list, n_heads:int):
     "Slice layer `p` down to heads `keep` out of `n_heads`."
     d = p.o.in_features // n_heads
-    rows = _head_rows(keep, d)
+    rows = head_rows(keep, d)
     for lin in (p.q, p.k, p.v): _slice_linear_(lin, rows, 0)
     _slice_linear_(p.o, rows, 1)
     for attr in ('num_attention_heads', 'n_heads'):

@@ -18,9 +18,9 @@ from torch.utils.data import DataLoader
 
 # %% auto #0
 __all__ = ['GLUE_TASKS', 'DATA_ENV', 'CACHE_ENV', 'MODEL_KEYS', 'GlueTask', 'get_task', 'resolve_data_root', 'task_dir',
-           'Examples', 'read_tsv', 'load_glue', 'is_main_process', 'new_file_mode', 'atomic_file', 'write_json',
-           'save_checkpoint', 'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task', 'LengthGroupedBatches',
-           'collate', 'model_inputs', 'glue_loader']
+           'Examples', 'read_tsv', 'check_split', 'load_glue', 'is_main_process', 'new_file_mode', 'atomic_file',
+           'write_json', 'save_checkpoint', 'seeded_subset', 'cache_dir', 'Encoded', 'encode', 'encode_task',
+           'LengthGroupedBatches', 'collate', 'model_inputs', 'glue_loader']
 
 # %% ../nbs/00_data.ipynb #cac787a2
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def read_tsv(task:str|GlueTask, # a GLUE task
     return Examples(texts[0], texts[1] if len(texts) > 1 else None, np.array(labels, dtype=dtype))
 
 # %% ../nbs/00_data.ipynb #441cbddf
-def _check_split(task, split):
+def check_split(task, split):
     "A clear error unless `split` is one of `task`'s splits."
     if split not in task.splits: raise ValueError(f"{task.name} has no split {split!r}; valid splits: {list(task.splits)}")
 
@@ -182,7 +182,7 @@ def load_glue(task:str|GlueTask,   # a GLUE task
               data_root:str|Path|None=None # data root; defaults to $BERT_LOTTERY_DATA, then the hub
              )->Examples:
     "Load one split of a GLUE task from the classic layout, or from the hub when no root is known."
-    task = get_task(task); _check_split(task, split)
+    task = get_task(task); check_split(task, split)
     root = resolve_data_root(data_root)
     if root is None: return _load_hub(task, split)
     return read_tsv(task, task_dir(task, root)/task.splits[split])

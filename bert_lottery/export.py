@@ -13,11 +13,11 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
 from . import __version__
-from .compaction import _head_rows
+from .compaction import head_rows
 from .data import new_file_mode
 from .layout import layer_parts, model_dims
 from .masks import GateMask, Mask, StructuredMask
-from .models import _load, default_device, model_source, read_results
+from .models import load_pretrained, default_device, model_source, read_results
 from .neurons import NeuronMask
 from .remote.modeling_compact import CompactConfig, CompactForSequenceClassification, CompactModel
 
@@ -98,7 +98,7 @@ def compact_state(model:nn.Module, # a full sequence classifier of an `EXPORTABL
     for i, p in enumerate(layer_parts(model)):
         pre, keep = f'model.layers.{i}', head[i].nonzero().flatten().tolist()
         if keep:
-            rows = _head_rows(keep, p.o.in_features // n_heads)
+            rows = head_rows(keep, p.o.in_features // n_heads)
             for name, lin in zip(('query', 'key', 'value'), (p.q, p.k, p.v)): sd.update(_weights(f'{pre}.attention.{name}', lin, rows=rows))
             sd.update(_weights(f'{pre}.attention.output', p.o, cols=rows))
         if len(neurons[i]): sd.update({**_weights(f'{pre}.ffn.up', p.ffn_in, rows=neurons[i]), **_weights(f'{pre}.ffn.down', p.ffn_out, cols=neurons[i])})
@@ -200,10 +200,10 @@ def _as_model(checkpoint:str|Path|nn.Module):
     "The model and the folder it came from (None for a model given as such)."
     if isinstance(checkpoint, nn.Module): return check_exportable(checkpoint), None
     folder = model_source(checkpoint)
-    config = _load(AutoConfig.from_pretrained, folder, 'config')
+    config = load_pretrained(AutoConfig.from_pretrained, folder, 'config')
     if getattr(config, 'bert_lottery_pruned', None) is not None or config.model_type == CompactConfig.model_type:
         raise ValueError(f"{folder} holds an already compacted model; export the full fine-tuned checkpoint with its mask")
-    model = _load(AutoModelForSequenceClassification.from_pretrained, folder, 'model').eval().to(default_device())
+    model = load_pretrained(AutoModelForSequenceClassification.from_pretrained, folder, 'model').eval().to(default_device())
     return check_exportable(model), Path(folder)
 
 # %% ../nbs/26_export.ipynb #ab4ba608
@@ -232,7 +232,7 @@ def _save_tokenizer(tokenizer, folder:Path|None, out:Path)->bool:
     "Save `tokenizer` (a tokenizer or its folder; None = `folder`'s, when it has one) in `out`; False when there is none."
     if tokenizer is None and folder is not None and any((folder/f).is_file() for f in ('tokenizer_config.json', 'tokenizer.json')): tokenizer = folder
     if tokenizer is None: return False
-    if isinstance(tokenizer, (str, Path)): tokenizer = _load(AutoTokenizer.from_pretrained, str(tokenizer), 'tokenizer')
+    if isinstance(tokenizer, (str, Path)): tokenizer = load_pretrained(AutoTokenizer.from_pretrained, str(tokenizer), 'tokenizer')
     tokenizer.save_pretrained(out)
     return True
 

@@ -15,7 +15,7 @@ from .l0 import l0_checkpoint
 from .masks import Mask
 from .mprune import check_mprune_args, mprune_checkpoint
 from .sprune import check_sprune_args, sprune_checkpoint
-from .subnets import _finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
+from .subnets import finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
 from .train import check_hparams, finetune
 
 # %% auto #0
@@ -239,7 +239,7 @@ def _sample_units(spec, at):
 
 def _sample(p, ws):
     good, seed = Mask.load(ws.parent_file('good', 'mask.safetensors')), p['seed']
-    if p.get('bad_rule') == 'magnitude': sample_bad(good, seed, 'magnitude', _finetuned_weights(ws.checkpoint())).save(ws.out/'bad.safetensors')
+    if p.get('bad_rule') == 'magnitude': sample_bad(good, seed, 'magnitude', finetuned_weights(ws.checkpoint())).save(ws.out/'bad.safetensors')
     else: sample_random(good, seed).save(ws.out/'random.safetensors'); sample_bad(good, seed, 'complement').save(ws.out/'bad.safetensors')
 
 register(Kind('sample', _sample, 'sample', _sample_units, parents=('good', 'checkpoint'),

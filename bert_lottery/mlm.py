@@ -18,10 +18,10 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLan
 from .data import GLUE_TASKS, get_task, load_glue, write_json
 from .importance import trainable_only
 from .masks import WeightMask
-from .models import DEFAULT_MODEL_NAME, _load, default_device, model_source
+from .models import DEFAULT_MODEL_NAME, load_pretrained, default_device, model_source
 from .select import magnitude_keep
 from .tickets import base_params, check_imp_args, imp_loop
-from .train import _optimizer
+from .train import make_optimizer
 
 # %% auto #0
 __all__ = ['Corpus', 'load_corpus', 'glue_corpus', 'special_ends', 'text_blocks', 'mlm_batches', 'eval_batches', 'logits_at',
@@ -190,7 +190,7 @@ def mlm_train(model, # a masked-LM model, trained in place
              )->list:
     "Train the parameters of `model` that require gradients for `steps` batches of masked LM; returns the losses."
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = _optimizer(model, lr, weight_decay)            # fine-tuning's AdamW: no decay on biases and LayerNorms
+    opt = make_optimizer(model, lr, weight_decay)            # fine-tuning's AdamW: no decay on biases and LayerNorms
     sched = get_linear_schedule_with_warmup(opt, 0, decay_steps or steps)
     dev, losses = next(model.parameters()).device, []
     model.train()
@@ -210,9 +210,9 @@ def load_mlm(model_name:str|None=None, # a hub name or a local path; None = the 
             )->tuple:
     "A tokenizer, an `AutoModelForMaskedLM` of `model_name` on `default_device()`, and the names of the head parameters the checkpoint lacked (fresh)."
     source = model_source(model_name)
-    tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
+    tok = load_pretrained(AutoTokenizer.from_pretrained, source, 'tokenizer')
     set_seed(seed)
-    model, info = _load(lambda s: AutoModelForMaskedLM.from_pretrained(s, output_loading_info=True), source, 'masked-LM model')
+    model, info = load_pretrained(lambda s: AutoModelForMaskedLM.from_pretrained(s, output_loading_info=True), source, 'masked-LM model')
     prefix = model.base_model_prefix + '.'
     fresh = [n for n, _ in model.named_parameters() if n in info['missing_keys'] and not n.startswith(prefix)]
     return tok, model.to(default_device()), fresh

@@ -15,8 +15,8 @@ from .data import GlueTask, get_task
 from .layout import layer_parts, prunable_weights
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL_NAME', 'DEVICE_ENV', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_model', 'default_device',
-           'load_checkpoint', 'read_results', 'init_weights_']
+__all__ = ['DEFAULT_MODEL_NAME', 'DEVICE_ENV', 'WEIGHT_INITS', 'default_model', 'model_source', 'load_pretrained', 'load_model',
+           'default_device', 'load_checkpoint', 'read_results', 'init_weights_']
 
 # %% ../nbs/07_models.ipynb #54f89cd9
 DEFAULT_MODEL_NAME = 'all-MiniLM-L6-v2 (embedded)'
@@ -46,7 +46,7 @@ def model_source(model_name:str|Path|None # a folder, a hub name, or None for th
     return name
 
 # %% ../nbs/07_models.ipynb #55afd609
-def _load(loader, source:str, what:str):
+def load_pretrained(loader, source:str, what:str):
     "Call `loader(source)`, turning loading errors into one clear message."
     try: return loader(source)
     except (OSError, ValueError) as e:
@@ -62,10 +62,10 @@ def load_model(model_name:str|None=None, # a hub name or a local path; None = th
     "A tokenizer and a sequence-classification model for `task`, the new head initialised from `seed`."
     if task is None: raise TypeError("load_model needs the task: it sets the number of labels of the new classifier")
     task, source = get_task(task), model_source(model_name)
-    tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
+    tok = load_pretrained(AutoTokenizer.from_pretrained, source, 'tokenizer')
     set_seed(seed)
     kw = dict(problem_type='regression') if task.is_regression else {}
-    model = _load(lambda s: AutoModelForSequenceClassification.from_pretrained(s, num_labels=task.num_labels, **kw), source, 'model')
+    model = load_pretrained(lambda s: AutoModelForSequenceClassification.from_pretrained(s, num_labels=task.num_labels, **kw), source, 'model')
     return tok, model
 
 # %% ../nbs/07_models.ipynb #961787f9
@@ -85,8 +85,8 @@ def load_checkpoint(path:str|Path, # a fine-tuned model folder (or hub name)
                    ):
     "The tokenizer and the fine-tuned sequence-classification model saved at `path`, in eval mode, on `device`."
     source = model_source(path)
-    tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
-    model = _load(AutoModelForSequenceClassification.from_pretrained, source, 'model').eval()
+    tok = load_pretrained(AutoTokenizer.from_pretrained, source, 'tokenizer')
+    model = load_pretrained(AutoModelForSequenceClassification.from_pretrained, source, 'model').eval()
     if task is not None and model.config.num_labels != get_task(task).num_labels:
         raise ValueError(f"{source} has a classifier with {model.config.num_labels} outputs, but {get_task(task).name} "
                          f"needs {get_task(task).num_labels}: is this a checkpoint of another task?")

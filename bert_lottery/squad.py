@@ -21,7 +21,7 @@ from transformers import AutoModelForQuestionAnswering, AutoTokenizer, set_seed
 
 from .data import Encoded, glue_loader, model_inputs, resolve_data_root, save_checkpoint, write_json
 from .masks import Mask, WeightMask
-from .models import DEFAULT_MODEL_NAME, _load, init_weights_, model_source
+from .models import DEFAULT_MODEL_NAME, load_pretrained, init_weights_, model_source
 from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask, save_imp_run
 from .train import check_hparams, eval_batch_size, make_accelerator, train
 
@@ -165,10 +165,10 @@ def load_qa_model(model_name:str|None=None, # hub name or path of a BERT-family 
                  )->tuple:
     "A fast tokenizer and a question-answering model (a span head on the encoder), the new head initialised from `seed`."
     source = model_source(model_name)
-    tok = _load(AutoTokenizer.from_pretrained, source, 'tokenizer')
+    tok = load_pretrained(AutoTokenizer.from_pretrained, source, 'tokenizer')
     if not tok.is_fast: raise ValueError(f"{source} has a slow tokenizer ({type(tok).__name__}): SQuAD windows need a fast one's character offsets")
     set_seed(seed)
-    return tok, _load(AutoModelForQuestionAnswering.from_pretrained, source, 'question-answering model')
+    return tok, load_pretrained(AutoModelForQuestionAnswering.from_pretrained, source, 'question-answering model')
 
 # %% ../nbs/27_squad.ipynb #c5814225
 class SpanLabels(nn.Module):

@@ -21,8 +21,8 @@ from .train import evaluate, finetune
 
 # %% auto #0
 __all__ = ['BAD_RULES', 'sample_random', 'magnitude_bad', 'sample_bad', 'super_survivors', 'super_bad', 'super_random',
-           'evaluate_masked', 'retrain', 'majority_class', 'majority_warning', 'sample_subnetworks',
-           'super_survivors_of']
+           'evaluate_masked', 'retrain', 'majority_class', 'majority_warning', 'finetuned_weights',
+           'sample_subnetworks', 'super_survivors_of']
 
 # %% ../nbs/16_subnets.ipynb #8025e93b
 def _pools(mask:Mask)->list:
@@ -181,7 +181,7 @@ def majority_warning(checkpoint:str, # a fine-tuned checkpoint folder, with the 
             f"'{task.labels[label]}' ({level:.4f}), the majority-class level. Pruning it will keep little or nothing; fine-tune it longer, or on more data, first")
 
 # %% ../nbs/16_subnets.ipynb #73564c24
-def _finetuned_weights(checkpoint:str|None)->dict:
+def finetuned_weights(checkpoint:str|None)->dict:
     "Parameter name -> tensor of a fine-tuned checkpoint folder."
     if checkpoint is None: raise ValueError("the 'magnitude' bad mask of a weight mask needs the fine-tuned model: pass `checkpoint` (or bad_rule='complement')")
     return dict(AutoModelForSequenceClassification.from_pretrained(str(checkpoint)).named_parameters())
@@ -195,7 +195,7 @@ def sample_subnetworks(mask:str|Mask, # the good mask (a file or a `Mask`)
     "Write the random and bad subnetworks of the good mask `mask`; return their sizes."
     good, out = (Mask.load(mask) if isinstance(mask, (str, Path)) else mask), Path(output_dir)
     rule = bad_rule or ('magnitude' if isinstance(good, WeightMask) else 'complement')
-    weights = _finetuned_weights(checkpoint) if rule == 'magnitude' else None
+    weights = finetuned_weights(checkpoint) if rule == 'magnitude' else None
     subs = dict(random=sample_random(good, seed), bad=sample_bad(good, seed, rule, weights))
     for name, m in subs.items(): m.save(out/f'{name}.safetensors')
     return {name: dict(n_kept=m.n_kept, size=m.size, overlap_with_good=m.overlap(good)) for name, m in dict(good=good, **subs).items()}

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
-from .data import Encoded, GlueTask, _check_split, collate, encode_task, get_task, glue_loader, model_inputs, save_checkpoint, write_json
+from .data import Encoded, GlueTask, check_split, collate, encode_task, get_task, glue_loader, model_inputs, save_checkpoint, write_json
 from .fastpath import attention_for, fast_dropout_in, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
@@ -27,7 +27,7 @@ from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_,
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'bf16_native', 'resolve_precision', 'make_accelerator', 'tf32', 'predict', 'eval_batch_size', 'evaluate',
-           'check_hparams', 'accelerated', 'clip_gradients', 'check_finite', 'train', 'finetune']
+           'check_hparams', 'make_optimizer', 'accelerated', 'clip_gradients', 'check_finite', 'train', 'finetune']
 
 # %% ../nbs/09_train.ipynb #8dcf3fa7
 def bf16_native()->bool:
@@ -138,7 +138,7 @@ def check_hparams(**hparams): # training options by name; names without a rule a
         if not ok(v): raise ValueError(f"{k}={v!r} is invalid: {k} must be {valid}")
 
 # %% ../nbs/09_train.ipynb #57957bd3
-def _optimizer(model, lr, weight_decay):
+def make_optimizer(model, lr, weight_decay):
     "AdamW with weight decay on every trainable weight except biases and LayerNorms; fused (one kernel for all tensors) on CPUs and CUDA GPUs."
     no_decay = lambda n: any(k in n.lower() for k in ('bias', 'layernorm', 'layer_norm'))
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -187,7 +187,7 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     steps, horizon = math.ceil(len(loader) * epochs), math.ceil(len(loader) * (decay_epochs or epochs))
     model.to(acc.device)                                  # where Accelerate would put it: the attention path is measured there
     impl = _attention_of_run(acc, model, train_enc, batch_size, pad_id, attention)
-    opt = _optimizer(model, lr, weight_decay)
+    opt = make_optimizer(model, lr, weight_decay)
     sched = get_linear_schedule_with_warmup(opt, int(warmup * horizon), horizon)
     saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
     try:
@@ -301,7 +301,7 @@ def finetune(task:str, # GLUE task
              **kwargs)->dict:
     "Fine-tune and evaluate the model `model_name` (or a subnetwork of it) on `task`; returns (and saves) the results."
     task = get_task(task); check_hparams(weights=weights, **kwargs)
-    _check_split(task, train_split)
+    check_split(task, train_split)
     eval_splits = [s for s in task.eval_splits if s != train_split]
     if not eval_splits: raise ValueError(f"training on {train_split!r} leaves {task.name} no split to evaluate on")
     if isinstance(mask, (str, Path)): mask = Mask.load(mask)

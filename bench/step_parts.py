@@ -1,0 +1,91 @@
+"""What each cheaper part of the training step gives: the library's own loop (`bert_lottery.train.train`), with the parts of
+`fastpath` and the fused optimizer switched on one at a time, in one run, the arms taking turns.
+
+Arms, each adding one part to the one before:
+  before          the step as it was: per-tensor AdamW, `Accelerator.clip_grad_norm_`, `F.dropout`, SDPA attention
+  + fused AdamW   `torch.optim.AdamW(fused=True)` (`train.make_optimizer`)
+  + foreach clip  `clip_grad_norm_(foreach=True)` (`train.clip_gradients`)
+  + fast dropout  every `nn.Dropout` draws its keep-mask from 15 random bits (`fastpath.fast_dropout_in`)
+  + lottery attn  eager attention with that dropout (`attention='bert_lottery'`)
+  library         the library as it runs: all of the above, the attention path measured (`attention='auto'`)
+The default model on the task's real training data, batch 32, length-grouped dynamic padding, `--precision` (fp32, bf16 or
+both where bf16 is native). Each arm trains `--steps` steps after `--warmup`, `--rounds` times, the arms taking turns
+(reversed every other round); the figure is the median ms per step over its rounds. Arms switch parts by replacing the
+library's own helpers for the length of the arm (a benchmark's patch, not an option of `train`).
+
+    HF_HUB_OFFLINE=1 python bench/step_parts.py [--task RTE] [--precision both] [--steps 8] [--rounds 3] [--threads 2]
+"""
+import argparse, os, statistics, time
+from contextlib import ExitStack, nullcontext
+from unittest import mock
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import torch
+from transformers.utils import logging
+import bert_lottery.train as T
+from bert_lottery.data import encode_task, get_task
+from bert_lottery.models import load_model
+from _timing import StopTraining, add_threads_arg, markdown_table, set_threads, train_steps
+
+_library_optimizer = T.make_optimizer
+
+def _unfused(model, lr, weight_decay):
+    "The optimizer before: AdamW over the library's groups, one tensor at a time."
+    groups = [dict(params=g['params'], weight_decay=g['weight_decay']) for g in _library_optimizer(model, lr, weight_decay).param_groups]
+    return torch.optim.AdamW(groups, lr=lr, foreach=False, fused=False)
+
+def _accelerate_clip(acc, params, max_norm): return acc.clip_grad_norm_(params, max_norm)
+
+ARMS = {   # arm -> (patches of bert_lottery.train, train's attention option)
+    'before': (dict(make_optimizer=_unfused, clip_gradients=_accelerate_clip, fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
+    '+ fused AdamW': (dict(clip_gradients=_accelerate_clip, fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
+    '+ foreach clip': (dict(fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
+    '+ fast dropout': ({}, 'sdpa'),
+    '+ lottery attention': ({}, 'bert_lottery'),
+    'library (auto attention)': ({}, 'auto'),
+}
+
+def step_ms(model, tok, task, enc, precision, patches, attention, warmup, steps):
+    "Median milliseconds per step of `steps` steps after `warmup`, with `patches` in place."
+    starts = []
+    def clock(inputs):
+        starts.append(time.perf_counter())
+        if len(starts) > warmup + steps: raise StopTraining
+    with ExitStack() as stack:
+        for k, v in patches.items(): stack.enter_context(mock.patch.object(T, k, v))
+        train_steps(model, tok, task, enc, warmup + steps + 1, clock, precision=precision, attention=attention)
+    d = [b - a for a, b in zip(starts[warmup:], starts[warmup + 1:])]
+    return 1000 * statistics.median(d)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--task', default='RTE'); p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'))
+    p.add_argument('--precision', default='both', choices=['fp32', 'bf16', 'both'])
+    p.add_argument('--steps', type=int, default=8); p.add_argument('--warmup', type=int, default=2); p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--quick', action='store_true', help='a smoke test: 1 round of 2 steps after 1, not a measurement')
+    add_threads_arg(p)
+    a = p.parse_args()
+    if a.quick: a.steps, a.warmup, a.rounds = 2, 1, 1
+    logging.set_verbosity_error()
+    threads = set_threads(a.threads)
+    task = get_task(a.task)
+    tok, model = load_model(None, task, 0)
+    enc = encode_task(tok, task, a.data_root, splits=['train'])['train']
+    precs = ['fp32', 'bf16'] if a.precision == 'both' else [a.precision]
+    if 'bf16' in precs and not T.bf16_native(): print('bf16 is emulated on this machine: its figures are not native bf16')
+    rows = []
+    for prec in precs:
+        times = {arm: [] for arm in ARMS}
+        for r in range(a.rounds):
+            for arm in (list(ARMS) if r % 2 == 0 else list(ARMS)[::-1]):
+                patches, attention = ARMS[arm]
+                times[arm].append(step_ms(model, tok, task, enc, prec, patches, attention, a.warmup, a.steps))
+        base = statistics.median(times['before'])
+        for arm, ts in times.items():
+            m = statistics.median(ts)
+            rows.append([prec, arm, f'{m:.0f}', f'{base / m:.2f}x'])
+        print(markdown_table(['precision', 'arm', 'ms per step', 'speed-up on before'], rows[-len(ARMS):]), flush=True)
+    print(f"\n{a.task}, batch 32, {threads} threads, torch {torch.__version__}; median of {a.rounds} rounds of {a.steps} steps")
+    print(markdown_table(['precision', 'arm', 'ms per step', 'speed-up on before'], rows))
+
+if __name__ == '__main__':
+    main()
