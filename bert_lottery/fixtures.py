@@ -164,7 +164,7 @@ def fake_gpu(n_gpus:int=1, # what `torch.cuda.device_count()` says
          mock.patch('torch.cuda.is_bf16_supported', lambda *a, **k: bf16), mock.patch.object(torch.Tensor, 'to', _to), \
          mock.patch.object(torch.Tensor, 'cuda', lambda self, *a, **k: _to(self, 'meta')), \
          mock.patch('torch._C._InferenceMode', _NoGrad), _Factories(), \
-         mock.patch.dict(os.environ, USE_HUB_KERNELS='0'):   # transformers' hub kernels accept only real device types; BERT has none to swap
+         mock.patch.dict(os.environ, USE_HUB_KERNELS='0', BERT_LOTTERY_DEVICE=''):   # hub kernels take only real device types; a leaked 'cpu' would hide the GPU
         yield
 
 # %% ../nbs/01_fixtures.ipynb #1b1e4b56
