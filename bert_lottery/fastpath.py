@@ -13,11 +13,12 @@ from transformers import AttentionInterface
 from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
 from filelock import FileLock
-from .data import atomic_file, cache_dir
+import numpy as np
+from .data import Encoded, atomic_file, cache_dir, collate, model_inputs
 
 # %% auto #0
 __all__ = ['DROP_BITS', 'ATTENTION', 'CANDIDATES', 'drop_threshold', 'keep_scale', 'fast_dropout', 'fast_dropout_in',
-           'lottery_attention', 'transformer_of', 'attention_for', 'using_attention']
+           'lottery_attention', 'transformer_of', 'attention_for', 'using_attention', 'median_batch']
 
 # %% ../nbs/08a_fastpath.ipynb #4b048444
 DROP_BITS = 15   # random bits per element of a keep-mask
@@ -162,3 +163,13 @@ def using_attention(model:nn.Module, # a transformers model
         yield model
     finally:
         if model.config._attn_implementation != before: model.set_attn_implementation(before)
+
+# %% ../nbs/08a_fastpath.ipynb #4525861d
+def median_batch(enc:Encoded, # the encoded training split
+                 n:int, # examples in the batch (at most `len(enc)`)
+                 pad_id:int=0, # the tokenizer's pad token id
+                 device='cpu', # where the inputs go
+                )->dict:
+    "Model inputs, without labels, of the `n` examples of `enc` nearest its median length: the batch an attention path is measured on."
+    idx = np.argsort(np.abs(enc.lengths - np.median(enc.lengths)), kind='stable')[:max(1, min(n, len(enc)))].tolist()
+    return model_inputs(collate(enc, idx, pad_id), device, labels=False)

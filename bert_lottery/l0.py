@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from .data import Encoded, encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset, write_json
+from .fastpath import attention_for, fast_dropout_in, median_batch, using_attention
 from .importance import trainable_only
 from .layout import layer_parts, model_dims
 from .masking import apply_gates
@@ -27,8 +28,9 @@ from .train import evaluate
 
 # %% auto #0
 __all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds',
-           'target_at', 'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'l0_prune', 'plot_l0',
-           'evaluate_l0', 'l0_checkpoint', 'l0_reevaluate', 'effective_size_score', 'effective_size']
+           'target_at', 'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'gates_attention',
+           'l0_prune', 'plot_l0', 'evaluate_l0', 'l0_checkpoint', 'l0_reevaluate', 'effective_size_score',
+           'effective_size']
 
 # %% ../nbs/20_l0.ipynb #f11582a9
 class HardConcreteGates(nn.Module):
@@ -233,6 +235,17 @@ def l0_step(model:nn.Module, # the frozen model (its weights get no gradient)
     for o in opts: o.step()
     return dict(loss=loss.item(), kl=kl.item(), lagrangian=lag.item(), sparsity=s.item(), grad_norm=gnorm.item())
 
+# %% ../nbs/20_l0.ipynb #2be22cdd
+def gates_attention(model:nn.Module, # the model whose gates will train
+                    train:Encoded, # the examples they train on
+                    batch_size:int=32, # examples per step
+                    pad_id:int=0, # the tokenizer's pad token id
+                   )->str|None:
+    "The attention path of the gates' steps: the faster one for this machine and length (`fastpath.attention_for`), timed in train mode with every weight trainable; flags and mode restored."
+    with trainable_only(model, [n for n, _ in model.named_parameters(remove_duplicate=False)]):
+        model.train()
+        return attention_for(model, median_batch(train, batch_size, pad_id, next(model.parameters()).device))
+
 # %% ../nbs/20_l0.ipynb #43db98f8
 def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its weights stay frozen)
              train:Encoded, # examples to train the gates on (and to average the means over)
@@ -266,7 +279,9 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
     if model.config.num_labels < 2: raise ValueError("L0 pruning matches output distributions: it needs a classification model (num_labels >= 2)")
     target_warmup = int(0.6 * steps) if target_warmup is None else target_warmup
     dev = next(model.parameters()).device
-    with trainable_only(model):              # only the gates train; the model's flags and mode come back on exit
+    impl = gates_attention(model, train, batch_size, pad_id)
+    # only the gates train (the model's flags and mode come back on exit), on the cheaper step: 15-bit dropout draws, the measured attention path
+    with trainable_only(model), using_attention(model, impl), fast_dropout_in(model):
         if ablation == 'mean' and means is None:
             n = len(train) if mean_examples is None else min(mean_examples, len(train))
             first = Encoded(train.input_ids[:n], None if train.token_type_ids is None else train.token_type_ids[:n], train.labels[:n])
@@ -306,7 +321,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
                 max_grad_norm=max_grad_norm)
     soft = SoftMask(head.cpu(), mlp.cpu(), None if hmean is None else hmean.cpu(), None if mmean is None else mmean.cpu(), meta)
     mask = threshold_gates(soft, threshold)
-    return dict(gates=gates, mask=mask, soft_mask=soft, history=history, seconds=time.perf_counter() - t0, threshold=threshold,
+    return dict(gates=gates, mask=mask, soft_mask=soft, history=history, seconds=time.perf_counter() - t0, threshold=threshold, attention=impl,
                 final_sparsity=float(sparsity_of(mask.head, mask.mlp, weights)), soft_sparsity=float(sparsity_of(soft.head, soft.mlp, weights)))
 
 # %% ../nbs/20_l0.ipynb #ac4fcb64

@@ -20,7 +20,7 @@ from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
 from .data import Encoded, GlueTask, check_split, collate, encode_task, get_task, glue_loader, model_inputs, save_checkpoint, write_json
-from .fastpath import attention_for, fast_dropout_in, transformer_of, using_attention
+from .fastpath import attention_for, fast_dropout_in, median_batch, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
@@ -152,9 +152,7 @@ _AUTOCAST = dict(no=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 def _attention_of_run(acc:Accelerator, model, enc:Encoded, batch_size:int, pad_id:int, attention:str|None)->str|None:
     "The run's attention path: `attention`, or for 'auto' the faster one measured by the main process on a batch of the median length."
     if attention != 'auto': return attention
-    n = max(1, min(batch_size // acc.num_processes, len(enc)))
-    idx = np.argsort(np.abs(enc.lengths - np.median(enc.lengths)), kind='stable')[:n].tolist()
-    choice = [attention_for(model, model_inputs(collate(enc, idx, pad_id), acc.device, labels=False), _AUTOCAST[acc.mixed_precision])
+    choice = [attention_for(model, median_batch(enc, batch_size // acc.num_processes, pad_id, acc.device), _AUTOCAST[acc.mixed_precision])
               if acc.is_main_process else None]
     return broadcast_object_list(choice)[0] if acc.num_processes > 1 else choice[0]
 
