@@ -36,6 +36,7 @@ def kappa(matrix:np.ndarray # items x seeds, 0/1
     "Fleiss' kappa of `matrix`, or None with a note when it is undefined."
     table, _ = aggregate_raters(matrix)
     n_items, n_seeds = matrix.shape
+    if n_seeds < 2: return dict(kappa=None, note='undefined: one seed')
     if table.shape[1] < 2: return dict(kappa=None, note=f'undefined: every component has the same status in all {n_seeds} seeds')
     return dict(kappa=float(fleiss_kappa(table, method='fleiss')), note='')
 
@@ -43,6 +44,7 @@ def kappa(matrix:np.ndarray # items x seeds, 0/1
 def cochran(matrix:np.ndarray # items x seeds, 0/1
            )->dict:
     "Cochran's Q over the seeds (columns) of `matrix`: statistic, degrees of freedom, p-value; or None with a note."
+    if matrix.shape[1] < 2: return dict(q=None, df=0, pvalue=None, note='undefined: one seed')
     if (matrix == matrix[:, :1]).all(): return dict(q=None, df=matrix.shape[1] - 1, pvalue=None, note='undefined: no component differs between seeds')
     r = cochrans_q(matrix)
     return dict(q=float(r.statistic), df=int(r.df), pvalue=float(r.pvalue), note='')
@@ -74,7 +76,7 @@ def stability(masks:list, # structured masks of one or more tasks, several seeds
         for g in ('head', 'mlp'):
             x = survival_matrix(ms, g)
             k, c = kappa(x), cochran(x)
-            row.update({f'{g}_kappa': k['kappa'], f'{g}_q': c['q'], f'{g}_p': c['pvalue'], f'{g}_note': '; '.join(n for n in (k['note'], c['note']) if n)})
+            row.update({f'{g}_kappa': k['kappa'], f'{g}_q': c['q'], f'{g}_p': c['pvalue'], f'{g}_note': '; '.join(dict.fromkeys(n for n in (k['note'], c['note']) if n))})   # a reason once
         rows.append(row)
     return pd.DataFrame(rows)
 
