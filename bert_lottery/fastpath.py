@@ -5,7 +5,7 @@
 # %% ../nbs/08a_fastpath.ipynb #fdb78cd3
 from __future__ import annotations
 import json, math, statistics, time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import torch
 from torch import nn, Tensor
@@ -14,7 +14,8 @@ from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
 from filelock import FileLock
 import numpy as np
-from .data import Encoded, atomic_file, cache_dir, collate, model_inputs
+from .batching import cache_dir, collate, Encoded, model_inputs
+from .files import atomic_file
 
 # %% auto #0
 __all__ = ['DROP_BITS', 'ATTENTION', 'CANDIDATES', 'drop_threshold', 'keep_scale', 'fast_dropout', 'fast_dropout_in',
@@ -112,7 +113,7 @@ def _time_attention(model:nn.Module, inputs:dict, impl:str, dtype:torch.dtype, r
     secs = []
     for i in range(repeats + 1):
         t = time.perf_counter()
-        with torch.autocast(next(model.parameters()).device.type, dtype=dtype, enabled=dtype != torch.float32):
+        with torch.autocast(next(model.parameters()).device.type, dtype=dtype) if dtype != torch.float32 else nullcontext():   # fp32: no autocast, on any device
             out = model(**inputs)
             loss = (out.to_tuple() if hasattr(out, 'to_tuple') else out)[0].float().sum()
         loss.backward()
