@@ -93,7 +93,7 @@ class StopTraining(Exception):
 
 
 def train_steps(model, tok, task, # a sequence-classification model, its tokenizer and its task
-                enc, # the encoded training split (`bert_lottery.data.Encoded`)
+                enc, # the encoded training split (`bert_lottery.batching.Encoded`)
                 steps:int, # train for at most this many steps (less if `on_step` stops it)
                 on_step, # called with each step's model inputs at its start; may raise `StopTraining`
                 seed:int=0, batch_size:int=32, # train's seed and batch size

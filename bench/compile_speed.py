@@ -16,7 +16,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
-from bert_lottery.data import encode_task, write_json
+from bert_lottery.batching import encode_task
+from bert_lottery.files import write_json
 from bert_lottery.metrics import main_metric
 from bert_lottery.models import load_model
 from bert_lottery.train import train

@@ -21,7 +21,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
-from bert_lottery.data import encode_task, glue_loader, model_inputs, write_json
+from bert_lottery.batching import encode_task, glue_loader, model_inputs
+from bert_lottery.files import write_json
 from bert_lottery.metrics import score, split_metric
 from bert_lottery.models import load_checkpoint
 from bert_lottery.sprune import sprune

@@ -22,7 +22,9 @@ import torch
 from transformers import AutoModelForSequenceClassification
 from transformers.utils import logging
 
-from bert_lottery.data import encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset
+from bert_lottery.batching import encode, glue_loader, model_inputs
+
+from bert_lottery.data import get_task, load_glue, seeded_subset
 from bert_lottery.export import export, export_size, register
 from bert_lottery.masks import StructuredMask
 from bert_lottery.metrics import score, split_metric

@@ -15,7 +15,7 @@ import argparse, os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np, torch
 from transformers.utils import logging
-from bert_lottery.data import Encoded
+from bert_lottery.batching import Encoded
 from bert_lottery.l0 import l0_prune
 from bert_lottery.layout import model_dims
 from bert_lottery.models import load_model

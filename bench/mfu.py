@@ -29,7 +29,8 @@ from collections import Counter
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
-from bert_lottery.data import encode_task, get_task
+from bert_lottery.batching import encode_task
+from bert_lottery.data import get_task
 from bert_lottery.models import load_model
 from bert_lottery.train import bf16_native
 from _timing import StopTraining, add_threads_arg, markdown_table, median_of, set_threads, sync, train_steps

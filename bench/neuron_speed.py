@@ -25,8 +25,10 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging
 
 from bert_lottery.compaction import compact
-from bert_lottery.data import encode, get_task, glue_loader, load_glue, model_inputs, resolve_data_root
-from bert_lottery.neurons import NeuronMask, ffn_widths
+from bert_lottery.batching import encode, glue_loader, model_inputs
+from bert_lottery.data import get_task, load_glue, resolve_data_root
+from bert_lottery.layout import ffn_widths
+from bert_lottery.masks import NeuronMask
 from bert_lottery.select import random_keep
 from _timing import add_threads_arg, clocked, interleaved, markdown_table, medians, ratio, set_threads
 

@@ -30,7 +30,8 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.profiler import ProfilerActivity, profile, schedule
 from transformers.utils import logging
-from bert_lottery.data import encode_task, get_task
+from bert_lottery.batching import encode_task
+from bert_lottery.data import get_task
 from bert_lottery.models import load_model
 from bert_lottery.train import bf16_native, resolve_precision
 from _timing import StopTraining, add_threads_arg, markdown_table, set_threads, train_steps

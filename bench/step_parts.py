@@ -22,7 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
 import bert_lottery.train as T
-from bert_lottery.data import encode_task, get_task
+from bert_lottery.batching import encode_task
+from bert_lottery.data import get_task
 from bert_lottery.models import load_model
 from _timing import StopTraining, add_threads_arg, markdown_table, set_threads, train_steps
 

@@ -30,7 +30,8 @@ OFFICIAL_TRAIN = dict(QNLI=104743)   # GLUE's training-set sizes, for tasks whos
 
 
 def task_tokens(data_root):
-    from bert_lottery.data import encode_task, get_task
+    from bert_lottery.batching import encode_task
+    from bert_lottery.data import get_task
     from bert_lottery.models import load_model
     tok, _ = load_model(None, 'MRPC', 0)
     out = {}
@@ -49,7 +50,7 @@ def task_tokens(data_root):
 
 def eval_tps(data_root, precision):
     "Measured evaluation throughput (tokens/s) of the embedded model on RTE dev, under `precision`."
-    from bert_lottery.data import encode_task
+    from bert_lottery.batching import encode_task
     from bert_lottery.models import load_model
     from bert_lottery.train import evaluate
     tok, m = load_model(None, 'RTE', 0)

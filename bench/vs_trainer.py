@@ -73,7 +73,7 @@ def run_library(task, seed, a, precision):
 def trainer_fit_predict(task, seed, a, grouped, bf16=False):
     "Fine-tune with the `Trainer` and predict dev: the training metrics, the prediction output, the dev `Encoded`, the training-set size."
     from transformers import Trainer, TrainingArguments, DataCollatorWithPadding, default_data_collator
-    from bert_lottery.data import encode_task
+    from bert_lottery.batching import encode_task
     from bert_lottery.models import load_model
     tok, model = load_model(None, task, seed)
     encs = encode_task(tok, task, a.data_root, HP['max_length'],

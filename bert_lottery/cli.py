@@ -256,7 +256,7 @@ def _names(names:list, n:int=8)->str:
 def wrote(output_dir:str # the folder a verb wrote
          )->str:
     "`wrote N files to FOLDER: ...`, each of them given the one file mode."
-    from bert_lottery.data import new_file_mode
+    from bert_lottery.files import new_file_mode
     files = sorted(p for p in Path(output_dir).expanduser().rglob('*') if p.is_file())
     for p in files: os.chmod(p, new_file_mode())
     names = [str(p.relative_to(Path(output_dir).expanduser())) for p in files]
@@ -580,7 +580,7 @@ def draw_mask(mask, # a `Mask` of any kind
     "Draw `mask` to `path`: heads and MLPs as `sprune.plot_mask` does, FFN widths or weights kept per layer as bars."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from bert_lottery.data import atomic_file
+    from bert_lottery.files import atomic_file
     from bert_lottery.sprune import plot_mask
     if hasattr(mask, 'head'): ax = plot_mask(mask)
     else:

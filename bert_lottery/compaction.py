@@ -118,7 +118,7 @@ def prune_structure_(model:nn.Module, # a full (not yet compacted) BERT-family m
 
 # %% ../nbs/08_compaction.ipynb #be0b575a
 def compact(model:nn.Module, # a BERT-family base or task model; not modified
-            mask:Mask, # a 0/1 `StructuredMask` or `neurons.NeuronMask` that fits `model`
+            mask:Mask, # a 0/1 `StructuredMask` or `masks.NeuronMask` that fits `model`
            ) -> nn.Module:
     "A physically smaller copy of `model` without the heads and MLPs (or FFN neurons) that `mask` prunes."
     return prune_structure_(copy.deepcopy(model), pruned_structure(mask.validate(model)))

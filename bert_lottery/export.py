@@ -6,6 +6,8 @@
 from __future__ import annotations
 import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
+from importlib.resources import files
+from string import Template
 
 import torch
 from torch import nn
@@ -14,11 +16,10 @@ from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassificati
 
 from . import __version__
 from .compaction import head_rows
-from .data import new_file_mode
+from .files import new_file_mode
 from .layout import layer_parts, model_dims
-from .masks import GateMask, Mask, StructuredMask
+from .masks import GateMask, Mask, NeuronMask, StructuredMask
 from .models import load_pretrained, default_device, model_source, read_results
-from .neurons import NeuronMask
 from .remote.modeling_compact import CompactConfig, CompactForSequenceClassification, CompactModel
 
 # %% auto #0
@@ -180,20 +181,12 @@ def model_card(facts:dict, # from `card_facts`, with `parameters` (full, exporte
     ffn = lambda i, k: f"{f['ffn_widths'][i]}/{neurons[1] // L} neurons" if neurons else 'kept' if k else 'pruned'
     layers = [f"| {i} | {', '.join(map(str, hs)) or 'none'} ({len(hs)}/{H // L}) | {ffn(i, k)} |"
               for i, (hs, k) in enumerate(zip(f['heads_kept'], f['mlps_kept']))]
-    return '\n'.join([
-        '---', 'library_name: transformers', 'pipeline_tag: text-classification', 'tags: [bert_lottery, pruning, lottery-ticket]', '---', '',
-        f"# {f['task'] or 'A'} subnetwork: {h}/{H} heads, " + (f"{neurons[0]:,}/{neurons[1]:,} FFN neurons" if neurons else f"{m}/{L} MLPs"), '',
-        f"A structured subnetwork of a fine-tuned {EXPORTABLE.get(f.get('source_model_type'), {}).get('name', 'BERT-family')} classifier, exported by bert_lottery: "
-        "the pruned attention heads, MLPs or FFN neurons are removed, not masked. A layer without heads passes LayerNorm(input) on to its MLP; "
-        "a layer without MLP outputs LayerNorm(attention output).", '',
-        '| | |', '|---|---|', *[f'| {k} | {v} |' for k, v in rows], '',
-        '## Heads and MLPs kept', '', f"| layer | heads kept | {'FFN width' if neurons else 'MLP'} |", '|---|---|---|', *layers, '',
-        '## Loading', '',
-        'The architecture is in `modeling_compact.py` (it imports only torch and transformers):', '',
-        '```python', 'from transformers import pipeline',
-        "clf = pipeline('text-classification', model='PATH_TO_THIS_FOLDER', trust_remote_code=True)", '```', '',
-        'With bert_lottery installed, `bert_lottery.export.register()` lets transformers load it without `trust_remote_code`.', '',
-        *(['No tokenizer was exported: save the tokenizer into this folder before using `pipeline`.', ''] if f.get('tokenizer') is False else [])])
+    note = "\nNo tokenizer was exported: save the tokenizer into this folder before using `pipeline`." if f.get('tokenizer') is False else ''
+    card = Template(files('bert_lottery').joinpath('templates', 'model_card.md').read_text()).substitute(
+        title=f"{f['task'] or 'A'} subnetwork: {h}/{H} heads, " + (f"{neurons[0]:,}/{neurons[1]:,} FFN neurons" if neurons else f"{m}/{L} MLPs"),
+        family=EXPORTABLE.get(f.get('source_model_type'), {}).get('name', 'BERT-family'),
+        facts='\n'.join(f'| {k} | {v} |' for k, v in rows), ffn_column='FFN width' if neurons else 'MLP', layers='\n'.join(layers), tokenizer_note=note)
+    return card.rstrip('\n') + '\n'
 
 # %% ../nbs/26_export.ipynb #fcbebd59
 def _as_model(checkpoint:str|Path|nn.Module):

@@ -17,7 +17,9 @@ from transformers import (AutoTokenizer, PreTrainedModel, BertConfig, BertModel,
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
-from .data import GLUE_TASKS, Encoded, get_task, resolve_data_root
+from .batching import Encoded
+
+from .data import get_task, GLUE_TASKS, resolve_data_root
 from .models import default_model
 
 # %% auto #0

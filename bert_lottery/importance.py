@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .data import model_inputs
+from .batching import model_inputs
 from .masking import ALL_HEADS_OFF, apply_gates
 from .masks import StructuredMask
 

@@ -15,7 +15,11 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from .data import Encoded, encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset, write_json
+from .batching import encode, Encoded, glue_loader, model_inputs
+
+from .data import get_task, load_glue, seeded_subset
+
+from .files import write_json
 from .fastpath import attention_for, fast_dropout_in, median_batch, using_attention
 from .importance import trainable_only
 from .layout import layer_parts, model_dims

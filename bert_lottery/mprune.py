@@ -12,7 +12,9 @@ import torch
 from fastcore.meta import delegates
 from tqdm.auto import tqdm
 
-from .data import Encoded, GlueTask, encode, get_task, glue_loader, load_glue, seeded_subset
+from .batching import encode, Encoded, glue_loader
+
+from .data import get_task, GlueTask, load_glue, seeded_subset
 from .layout import layer_parts, model_dims, prunable_weights
 from .masks import WeightMask
 from .metrics import main_metric, score, split_metric

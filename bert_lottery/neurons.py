@@ -4,8 +4,7 @@
 
 # %% ../nbs/13a_neurons.ipynb #9bb654a8
 from __future__ import annotations
-import json, time, warnings
-from contextlib import contextmanager
+import time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -17,10 +16,12 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .compaction import compact
-from .data import Encoded, GlueTask, encode, get_task, glue_loader, load_glue, model_inputs, seeded_subset
+from .batching import encode, Encoded, glue_loader, model_inputs
+from .data import get_task, GlueTask, load_glue, seeded_subset
 from .importance import ACCUMULATE, accumulate_grads, fresh_gates, normalize_head_scores
-from .layout import encoder_layers, layer_parts
-from .masks import Mask, StructuredMask, _KINDS
+from .layout import encoder_layers
+from .masking import apply_neuron_gates
+from .masks import Mask, NeuronMask, StructuredMask
 from .metrics import main_metric, score, split_metric
 from .models import load_checkpoint, read_results
 from .records import PruneStep, save_run
@@ -28,106 +29,9 @@ from .select import drop_lowest
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'ffn_widths', 'check_neuron_gates', 'apply_neuron_gates', 'NeuronMask', 'neuron_grads', 'NeuronScores',
-           'neuron_importance', 'check_neuron_args', 'neurons_to_remove', 'neuron_step', 'neuron_steps_bound',
-           'neuron_prune_loop', 'neuron_prune', 'kept_parameters', 'neuron_prune_checkpoint', 'comparison_table']
-
-# %% ../nbs/13a_neurons.ipynb #a990eaf9
-def ffn_widths(model:nn.Module # a BERT-family base or task model
-              )->list[int]:
-    "The FFN (intermediate) width of each encoder layer of `model`."
-    return [p.ffn_in.out_features for p in layer_parts(model)]
-
-# %% ../nbs/13a_neurons.ipynb #54d0642c
-def check_neuron_gates(model:nn.Module, # a full (not compacted) BERT-family model
-                       neuron:Tensor, # neuron gates, expected [layers, intermediate]
-                      ):
-    "Raise a clear `ValueError` unless `neuron` is `[layers, intermediate]` for `model`."
-    widths = ffn_widths(model)
-    if len(set(widths)) > 1: raise ValueError(f"{type(model).__name__} has uneven FFN widths {widths}: gate the full model, not a compacted one")
-    if tuple(neuron.shape) != (len(widths), widths[0]):
-        raise ValueError(f"neuron gates have shape {tuple(neuron.shape)} but {type(model).__name__} has {len(widths)} layers x "
-                         f"{widths[0]} FFN neurons: expected {(len(widths), widths[0])}")
-
-# %% ../nbs/13a_neurons.ipynb #d54ae998
-def _gate_neurons(neuron:Tensor, i:int):
-    "Pre-hook for the FFN output projection of layer `i`: neuron n's activation a_n becomes g_n a_n."
-    def hook(mod, args): return (args[0] * neuron[i].to(args[0]), *args[1:])
-    return hook
-
-# %% ../nbs/13a_neurons.ipynb #b921f299
-def _drop_ffn_bias_if_off(neuron:Tensor, i:int):
-    "Hook for the FFN output projection of layer `i`: with every neuron pruned it adds no bias, as a layer without MLP."
-    def hook(mod, args, out):
-        if mod.bias is not None and bool((neuron[i] == 0).all()): return out - mod.bias
-    return hook
-
-# %% ../nbs/13a_neurons.ipynb #400fad7b
-@contextmanager
-def apply_neuron_gates(model:nn.Module, # a full BERT-family base or task model
-                       neuron:Tensor, # neuron gates [layers, intermediate], 0/1 or continuous, may require grad
-                      ):
-    "Gate the FFN neurons of `model` inside a `with` block; the hooks are always removed on exit."
-    check_neuron_gates(model, neuron)
-    handles = []
-    try:
-        for i, p in enumerate(layer_parts(model)):
-            handles += [p.ffn_out.register_forward_pre_hook(_gate_neurons(neuron, i)),
-                        p.ffn_out.register_forward_hook(_drop_ffn_bias_if_off(neuron, i))]
-        yield model
-    finally:
-        for h in handles: h.remove()
-
-# %% ../nbs/13a_neurons.ipynb #cf7739a8
-class NeuronMask(Mask):
-    "0/1 gates of the FFN neurons of every layer, `[layers, intermediate]`: which neurons of each feed-forward block are kept."
-    kind = 'neurons'
-    def __init__(self, neuron:Tensor, # neuron gates, [layers, intermediate]
-                 meta:dict|None=None): # where the mask came from
-        super().__init__(dict(neuron=neuron), meta)
-    def _check(self):
-        g = self.groups['neuron']
-        if g.ndim != 2: raise ValueError(f"neuron gates must be [layers, intermediate]; got shape {tuple(g.shape)}")
-        if not ((g == 0) | (g == 1)).all(): raise ValueError(f"a NeuronMask holds 0/1 gates; its gates hold {g.unique().tolist()[:5]}")
-    neuron = property(lambda self: self.groups['neuron'])
-    dims = property(lambda self: tuple(self.neuron.shape))
-    widths = property(lambda self: [int(k) for k in self.kept('neuron').sum(1)])    # neurons kept in each layer
-
-    @classmethod
-    def ones(cls, model_or_dims:nn.Module|tuple, # a model, or `(n_layers, intermediate)`
-             **meta): # stored in `meta`
-        "The mask that keeps every neuron."
-        if isinstance(model_or_dims, tuple): return cls(torch.ones(model_or_dims), meta)
-        widths = ffn_widths(model_or_dims)
-        return cls(torch.ones(len(widths), widths[0]), meta)
-
-    def replace(self, neuron:Tensor|None=None, # new gates (default: keep)
-                **meta): # entries to add to or change in `meta`
-        "A new `NeuronMask` with the gates or some meta entries replaced."
-        return NeuronMask(self.neuron if neuron is None else neuron, {**self.meta, **meta})
-
-    def validate(self, model:nn.Module): # the model the mask is meant for
-        "Raise a `ValueError` naming both shapes unless the mask fits `model`; return the mask."
-        check_neuron_gates(model, self.neuron)
-        return self
-
-    def apply(self, model:nn.Module): # the model to gate
-        "Context manager: `model` computes the subnetwork inside the `with` block."
-        return apply_neuron_gates(model, self.neuron)
-
-    def _to_tensors(self):
-        "The gates packed into bits, with their shape in the metadata (a BERT-base mask: 4.6 kB)."
-        return {'neuron': torch.from_numpy(np.packbits(self.neuron.numpy().astype(bool).reshape(-1)))}, dict(shape=json.dumps(list(self.dims)))
-
-    @classmethod
-    def _from_tensors(cls, ts, meta, md):
-        shape = json.loads(md['shape'])
-        return cls(torch.from_numpy(np.unpackbits(ts['neuron'].numpy(), count=int(np.prod(shape))).reshape(shape).astype(np.float32)), meta)
-
-    def __repr__(self): return f"NeuronMask({self.n_kept}/{self.size} neurons, widths {self.widths}, meta={self.meta})"
-
-# %% ../nbs/13a_neurons.ipynb #8a6fd4c6
-_KINDS['neurons'] = NeuronMask
+__all__ = ['SCHEDULES', 'neuron_grads', 'NeuronScores', 'neuron_importance', 'check_neuron_args', 'neurons_to_remove',
+           'neuron_step', 'neuron_steps_bound', 'neuron_prune_loop', 'neuron_prune', 'kept_parameters',
+           'neuron_prune_checkpoint', 'comparison_table']
 
 # %% ../nbs/13a_neurons.ipynb #b42a61bb
 def neuron_grads(model:nn.Module, # a `...ForSequenceClassification` model, in eval mode

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import Examples, resolve_data_root, encode, get_task, glue_loader
+from .batching import encode, glue_loader
+
+from .data import Examples, get_task, resolve_data_root
 from .masks import Mask
 from .train import eval_batch_size, predict
 

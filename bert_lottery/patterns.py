@@ -17,7 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .attention import attention_maps, normed_attention_maps
-from .data import glue_loader, model_inputs
+from .batching import glue_loader, model_inputs
 
 # %% auto #0
 __all__ = ['PATTERNS', 'load_labelled_maps', 'load_original_maps', 'rebuild_normed_maps', 'annotator_agreement', 'PatternCNN',

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from .data import atomic_file, write_json
+from .files import atomic_file, write_json
 from .masks import FORMAT, GateMask, Mask, _KINDS
 
 # %% auto #0

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from transformers import AutoConfig
 
-from .data import GLUE_TASKS, get_task, resolve_data_root, task_dir
+from .data import get_task, GLUE_TASKS, resolve_data_root, task_dir
 from .kinds import KINDS, SUBNETWORKS, Kind, Unit, check_list, get_kind, is_int
 from .models import model_source
 from .subnets import BAD_RULES

@@ -13,7 +13,9 @@ from fastcore.meta import delegates
 from matplotlib.colors import ListedColormap
 from tqdm.auto import tqdm
 
-from .data import Encoded, GlueTask, encode, get_task, glue_loader, load_glue, seeded_subset
+from .batching import encode, Encoded, glue_loader
+
+from .data import get_task, GlueTask, load_glue, seeded_subset
 from .importance import ACCUMULATE, gate_importance, normalize_head_scores, normalize_mlp_scores
 from .layout import model_dims
 from .masking import ALL_HEADS_OFF

@@ -19,7 +19,11 @@ from tokenizers.normalizers import BertNormalizer
 from tokenizers.pre_tokenizers import BertPreTokenizer
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, set_seed
 
-from .data import Encoded, glue_loader, model_inputs, resolve_data_root, save_checkpoint, write_json
+from .batching import Encoded, glue_loader, model_inputs
+
+from .data import resolve_data_root
+
+from .files import save_checkpoint, write_json
 from .masks import Mask, WeightMask
 from .models import DEFAULT_MODEL_NAME, load_pretrained, init_weights_, model_source
 from .tickets import check_imp_args, check_sparsity, imp_loop, omp_mask, save_imp_run
@@ -104,7 +108,7 @@ class SquadFeatures:
     tokenizer: object = field(default=None, repr=False, compare=False)   # the tokenizer that cut the windows (answers need its word pieces)
     def __len__(self): return len(self.input_ids)
     def encoded(self)->Encoded:
-        "The windows as an `Encoded` split, the span labels as its `[windows, 2]` labels, for `data.glue_loader`."
+        "The windows as an `Encoded` split, the span labels as its `[windows, 2]` labels, for `batching.glue_loader`."
         return Encoded(self.input_ids, self.token_type_ids, self.labels)
 
 # %% ../nbs/27_squad.ipynb #2fca58da

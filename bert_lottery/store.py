@@ -12,7 +12,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import atomic_file, write_json
+from .files import atomic_file, write_json
 from .kinds import Unit, Workspace, get_kind
 from .spec import Spec, expand, load_spec
 

@@ -12,7 +12,9 @@ import torch
 from fastcore.meta import delegates
 from transformers import AutoModelForSequenceClassification
 
-from .data import encode, get_task, load_glue, seeded_subset
+from .batching import encode
+
+from .data import get_task, load_glue, seeded_subset
 from .masks import GateMask, Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import load_checkpoint, read_results

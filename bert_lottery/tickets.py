@@ -12,7 +12,11 @@ import torch
 from fastcore.meta import delegates
 from tqdm.auto import tqdm
 
-from .data import encode_task, get_task, write_json
+from .batching import encode_task
+
+from .data import get_task
+
+from .files import write_json
 from .layout import prunable_weights
 from .masks import WeightMask
 from .metrics import main_metric

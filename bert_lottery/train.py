@@ -19,7 +19,9 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 
 from .compaction import compact as compact_model
-from .data import Encoded, GlueTask, check_split, collate, encode_task, get_task, glue_loader, model_inputs, save_checkpoint, write_json
+from .batching import encode_task, Encoded, glue_loader, model_inputs
+from .data import check_split, get_task, GlueTask
+from .files import save_checkpoint, write_json
 from .fastpath import attention_for, fast_dropout_in, median_batch, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric

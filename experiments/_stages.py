@@ -1,7 +1,7 @@
 """What the experiment scripts share: a stage that runs once and keeps its JSON result."""
 import json
 from pathlib import Path
-from bert_lottery.data import write_json
+from bert_lottery.files import write_json
 
 def run(path, fn):
     "Run `fn` unless `path` exists; write its JSON result there."

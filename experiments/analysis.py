@@ -13,7 +13,9 @@ Stages (each skips what is already done):
 import argparse
 from pathlib import Path
 from scipy.stats import pearsonr
-from bert_lottery.data import encode, load_glue, seeded_subset, write_json
+from bert_lottery.batching import encode
+from bert_lottery.data import load_glue, seeded_subset
+from bert_lottery.files import write_json
 from bert_lottery.masks import StructuredMask
 from bert_lottery.models import load_checkpoint, load_model
 from bert_lottery.patterns import (annotator_agreement, cross_validate, head_patterns, load_classifier, load_labelled_maps, prepare,

@@ -19,7 +19,9 @@ Usage:
 import argparse, json, time
 from pathlib import Path
 import numpy as np
-from bert_lottery.data import encode, get_task, load_glue, seeded_subset, write_json
+from bert_lottery.batching import encode
+from bert_lottery.data import get_task, load_glue, seeded_subset
+from bert_lottery.files import write_json
 from bert_lottery.l0 import HANS_SUBCASES, effective_size, effective_size_score, l0_reevaluate
 from bert_lottery.models import load_checkpoint
 from bert_lottery.ood import evaluate_ood

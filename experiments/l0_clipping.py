@@ -8,7 +8,9 @@ results/l0/clipping.json.
 import argparse
 from pathlib import Path
 import numpy as np
-from bert_lottery.data import encode, load_glue, seeded_subset, write_json
+from bert_lottery.batching import encode
+from bert_lottery.data import load_glue, seeded_subset
+from bert_lottery.files import write_json
 from bert_lottery.l0 import l0_prune
 from bert_lottery.models import load_checkpoint
 

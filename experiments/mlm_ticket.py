@@ -18,9 +18,10 @@ Checkpoints are not kept; results/ gets JSON and mask files only.
 """
 import argparse, json, tempfile
 from pathlib import Path
-from bert_lottery.data import write_json
+from bert_lottery.files import write_json
 from _stages import run
-from bert_lottery.mlm import glue_corpus, mlm_imp
+from bert_lottery.corpus import glue_corpus
+from bert_lottery.mlm import mlm_imp
 from bert_lottery.models import load_model
 from bert_lottery.tickets import matching, random_mask, transfer
 from bert_lottery.train import finetune

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 from transformers import AutoModel, AutoTokenizer
-from bert_lottery.data import encode, load_glue, resolve_data_root, seeded_subset, write_json
+from bert_lottery.batching import encode
+from bert_lottery.data import load_glue, resolve_data_root, seeded_subset
+from bert_lottery.files import write_json
 from bert_lottery.masks import StructuredMask
 from bert_lottery.models import default_model, load_checkpoint, load_model
 from bert_lottery.patterns import (annotator_agreement, cross_validate, head_patterns, load_classifier, load_labelled_maps, prepare,

@@ -59,7 +59,7 @@ def _():
 @check('09_train: train(first_epoch=3) in one process sees epoch 3 batches')
 def _():
     from bert_lottery.train import train
-    from bert_lottery.data import glue_loader
+    from bert_lottery.batching import glue_loader
     enc = toy_split(200)
     m, got = tiny_model(), []
     m.register_forward_pre_hook(lambda mod, a, kw: got.append(kw['input_ids'].clone()), with_kwargs=True)
@@ -75,16 +75,16 @@ def _():
     with fake_gpu(): make_accelerator('auto')
     assert torch.backends.cuda.matmul.allow_tf32 is False, 'make_accelerator turned TF32 on for the whole process'
 
-@check('00_data: 4 threads write one JSON file 400 times')
+@check('00a_files: 4 threads write one JSON file 400 times')
 def _():
     from concurrent.futures import ThreadPoolExecutor
-    from bert_lottery.data import write_json
+    from bert_lottery.files import write_json
     f = Path(tempfile.mkdtemp())/'a.json'
     with ThreadPoolExecutor(4) as pool: list(pool.map(lambda i: write_json(f, dict(i=i, pad=list(range(20_000)))), range(400)))
 
-@check('00_data: rank 1 of a launch writes no file')
+@check('00a_files: rank 1 of a launch writes no file')
 def _():
-    from bert_lottery.data import write_json
+    from bert_lottery.files import write_json
     d = Path(tempfile.mkdtemp())
     with mock.patch.dict(os.environ, RANK='1'): write_json(d/'b.json', dict(x=1))
     assert not (d/'b.json').exists(), 'rank 1 wrote b.json'
