@@ -18,7 +18,6 @@ from transformers import (AutoTokenizer, PreTrainedModel, BertConfig, BertModel,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
 from .batching import Encoded
-
 from .data import get_task, GLUE_TASKS, resolve_data_root
 from .models import default_model
 

@@ -16,9 +16,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from .batching import encode, Encoded, glue_loader, model_inputs
-
 from .data import get_task, load_glue, seeded_subset
-
 from .files import write_json
 from .fastpath import attention_for, fast_dropout_in, median_batch, using_attention
 from .importance import trainable_only

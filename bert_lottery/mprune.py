@@ -13,7 +13,6 @@ from fastcore.meta import delegates
 from tqdm.auto import tqdm
 
 from .batching import encode, Encoded, glue_loader
-
 from .data import get_task, GlueTask, load_glue, seeded_subset
 from .layout import layer_parts, model_dims, prunable_weights
 from .masks import WeightMask

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from .batching import encode, glue_loader
-
 from .data import Examples, get_task, resolve_data_root
 from .masks import Mask
 from .train import eval_batch_size, predict

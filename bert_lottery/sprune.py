@@ -14,7 +14,6 @@ from matplotlib.colors import ListedColormap
 from tqdm.auto import tqdm
 
 from .batching import encode, Encoded, glue_loader
-
 from .data import get_task, GlueTask, load_glue, seeded_subset
 from .importance import ACCUMULATE, gate_importance, normalize_head_scores, normalize_mlp_scores
 from .layout import model_dims

@@ -13,7 +13,6 @@ from fastcore.meta import delegates
 from transformers import AutoModelForSequenceClassification
 
 from .batching import encode
-
 from .data import get_task, load_glue, seeded_subset
 from .masks import GateMask, Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric

@@ -13,9 +13,7 @@ from fastcore.meta import delegates
 from tqdm.auto import tqdm
 
 from .batching import encode_task
-
 from .data import get_task
-
 from .files import write_json
 from .layout import prunable_weights
 from .masks import WeightMask
