@@ -99,8 +99,13 @@ def train_steps(model, tok, task, # a sequence-classification model, its tokeniz
                 seed:int=0, batch_size:int=32, # train's seed and batch size
                 **kwargs): # more options of `train`, e.g. `precision`
     "Train `model` with `bert_lottery.train.train` for at most `steps` steps, calling `on_step(inputs)` at the start of each (before its forward)."
-    from bert_lottery.train import train
+    from bert_lottery.train import train, resolve_precision
+    try: from bert_lottery.fastpath import attention_for, median_batch
+    except ImportError: attention_for = None   # a library from before the measured attention path (a 'before' arm)
     epochs = (steps - 0.5) / math.ceil(len(enc) / batch_size)   # train takes ceil(batches x epochs) steps
+    if attention_for and kwargs.get('attention', 'auto') == 'auto':   # measure the attention path first (cached): its timed forwards would count as steps
+        dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(resolve_precision(kwargs.get('precision', 'auto')), torch.float32)
+        attention_for(model.train(), median_batch(enc, batch_size, tok.pad_token_id or 0), dtype)
     hook = model.register_forward_pre_hook(lambda module, args, inputs: on_step(inputs), with_kwargs=True)
     try: train(model, task, enc, seed, None, epochs=epochs, batch_size=batch_size, pad_id=tok.pad_token_id or 0, progress=False, **kwargs)
     except StopTraining: pass

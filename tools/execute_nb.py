@@ -1,6 +1,6 @@
 """Run notebooks top to bottom in nbs/ (as nbdev_test does) and save their outputs in place, for the docs pages.
 
-Usage: .venv/bin/python tools/execute_nb.py nbs/41_sweep.ipynb [...]   (then nbdev_clean)
+Usage: .venv/bin/python tools/execute_nb.py nbs/results/41_sweep.ipynb [...]   (then nbdev_clean)
 """
 import os, sys
 from pathlib import Path

@@ -85,7 +85,26 @@ def main():
     if out.resolve() != dest.resolve():  # nbdev.yml sets output-dir: _docs, relative to _proc; move it up, as nbdev_docs does
         shutil.rmtree(dest, ignore_errors=True)
         shutil.move(str(out), str(dest))
-    print(f"render_docs: wrote {n} page(s) to {dest}")
+    moved = write_redirects(Path(dest))
+    print(f"render_docs: wrote {n} page(s) to {dest}, and {moved} redirect(s) from the pages' URLs before nbs/ had folders")
+
+
+REDIRECT = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Moved to {new}</title>
+<link rel="canonical" href="{new}"><meta http-equiv="refresh" content="0; url={new}"></head>
+<body><p>This page moved to <a href="{new}">{new}</a>.</p></body></html>
+"""
+
+
+def write_redirects(docs:Path)->int:
+    "The page URLs from before `nbs/` was split into api/, tutorials/ and results/ (`train.html`) lead to the pages (`api/train.html`)."
+    n = 0
+    for page in sorted(docs.glob('*/*.html')):
+        if page.parent.name.startswith(('_', '.')): continue
+        old = docs/page.name
+        if old.exists(): continue   # a top-level page of that name wins
+        old.write_text(REDIRECT.format(new=f"{page.parent.name}/{page.name}")); n += 1
+    return n
     if args.strict and warnings: sys.exit(f"render_docs: {len(warnings)} warning(s) with --strict")
 
 
