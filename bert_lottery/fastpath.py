@@ -88,13 +88,13 @@ def transformer_of(model:nn.Module # a transformers model, or a module that wrap
 
 # %% ../nbs/api/08a_fastpath.ipynb #12d2274f
 def _attention_key(model:nn.Module, inputs:dict, dtype:torch.dtype)->str:
-    "What decides which attention path is faster: the device, the precision, the attention's shape and the length (rounded up to 32)."
+    "What decides which attention path is faster: the device, the precision, the attention's shape, the length (rounded up to 32) and the mode (dropout runs in train mode only)."
     dev = next(model.parameters()).device
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{dev.type}:{_cpu_flags()}'
     cfg, T = model.config, inputs['input_ids'].shape[1]
     heads = getattr(cfg, 'num_attention_heads', None) or getattr(cfg, 'n_heads', None)
     hidden = getattr(cfg, 'hidden_size', None) or getattr(cfg, 'dim', None)
-    return f"{name}|{str(dtype).replace('torch.', '')}|heads {heads} x {hidden // heads}|length {32 * math.ceil(T / 32)}"
+    return f"{name}|{str(dtype).replace('torch.', '')}|heads {heads} x {hidden // heads}|length {32 * math.ceil(T / 32)}|{'train' if model.training else 'eval'}"
 
 def _cpu_flags()->str:
     "The CPU's vector and matrix extensions that change the speed of attention."

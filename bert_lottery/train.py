@@ -170,10 +170,12 @@ def make_optimizer(model, lr, weight_decay):
 _AUTOCAST = dict(no=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 
 def _attention_of_run(acc:Accelerator, model, enc:Encoded, batch_size:int, pad_id:int, attention:str|None)->str|None:
-    "The run's attention path: `attention`, or for 'auto' the faster one measured by the main process on a batch of the median length."
+    "The run's attention path: `attention`, or for 'auto' the faster one measured by the main process on a batch of the median length, in train mode (dropout on) as it will run."
     if attention != 'auto': return attention
-    choice = [attention_for(model, median_batch(enc, batch_size // acc.num_processes, pad_id, acc.device), _AUTOCAST[acc.mixed_precision])
-              if acc.is_main_process else None]
+    was = model.training; model.train()
+    try: choice = [attention_for(model, median_batch(enc, batch_size // acc.num_processes, pad_id, acc.device), _AUTOCAST[acc.mixed_precision])
+                   if acc.is_main_process else None]
+    finally: model.train(was)
     return broadcast_object_list(choice)[0] if acc.num_processes > 1 else choice[0]
 
 # %% ../nbs/api/09_train.ipynb #a0e96831
