@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
@@ -43,7 +44,7 @@ class HardConcreteGates(nn.Module):
                  temperature:float=2/3, # β of the hard-concrete distribution
                  stretch:tuple=(-0.1, 1.1), # (l, r): the interval s is stretched to before clamping
                  init_mean:float=10., # log_alpha starts at N(init_mean, init_std): every gate almost surely on
-                 init_std:float=0.01,
+                 init_std:float=0.01, # the spread of log_alpha at the start
                  seed:int=0, # seeds the initialisation
                  magic:float=0.8, # deterministic soft gates are sigmoid(log_alpha * magic / temperature), as the original
                 ):
@@ -58,46 +59,60 @@ class HardConcreteGates(nn.Module):
         "Gates sized for `model`."
         return cls(*model_dims(model), **kwargs)
 
-    def stretched(self, log_alpha:Tensor, u:Tensor)->Tensor:
-        "s (r - l) + l for uniform noise `u`, before the clamp (the continuous variable the CDF describes)."
-        l, r = self.stretch
-        return torch.sigmoid((torch.log(u) - torch.log1p(-u) + log_alpha) / self.temperature) * (r - l) + l
+# %% ../nbs/api/20_l0.ipynb #02ba59f7
+@patch
+def stretched(self:HardConcreteGates, log_alpha:Tensor, u:Tensor)->Tensor:
+    "s (r - l) + l for uniform noise `u`, before the clamp (the continuous variable the CDF describes)."
+    l, r = self.stretch
+    return torch.sigmoid((torch.log(u) - torch.log1p(-u) + log_alpha) / self.temperature) * (r - l) + l
 
-    def sample_one(self, log_alpha:Tensor, generator:torch.Generator|None=None)->Tensor:
-        "One draw of z for every gate of `log_alpha`."
-        u = torch.rand(log_alpha.shape, generator=generator).clamp(1e-6, 1 - 1e-6).to(log_alpha)
-        return self.stretched(log_alpha, u).clamp(0, 1)
+# %% ../nbs/api/20_l0.ipynb #0ce2c6ba
+@patch
+def sample_one(self:HardConcreteGates, log_alpha:Tensor, generator:torch.Generator|None=None)->Tensor:
+    "One draw of z for every gate of `log_alpha`."
+    u = torch.rand(log_alpha.shape, generator=generator).clamp(1e-6, 1 - 1e-6).to(log_alpha)
+    return self.stretched(log_alpha, u).clamp(0, 1)
 
-    def sample(self, generator:torch.Generator|None=None)->tuple:
-        "(head z, MLP z), one u per gate: differentiable in `log_alpha`."
-        return self.sample_one(self.head_log_alpha, generator), self.sample_one(self.mlp_log_alpha, generator)
+# %% ../nbs/api/20_l0.ipynb #0e37e00a
+@patch
+def sample(self:HardConcreteGates, generator:torch.Generator|None=None)->tuple:
+    "(head z, MLP z), one u per gate: differentiable in `log_alpha`."
+    return self.sample_one(self.head_log_alpha, generator), self.sample_one(self.mlp_log_alpha, generator)
 
-    def cdf(self, log_alpha:Tensor, x:float)->Tensor:
-        "P(z <= x) for each gate, for x in (l, r)."
-        l, r = self.stretch
-        x01 = (x - l) / (r - l)
-        return torch.sigmoid(self.temperature * (math.log(x01) - math.log1p(-x01)) - log_alpha)
+# %% ../nbs/api/20_l0.ipynb #4b907c8e
+@patch
+def cdf(self:HardConcreteGates, log_alpha:Tensor, x:float)->Tensor:
+    "P(z <= x) for each gate, for x in (l, r)."
+    l, r = self.stretch
+    x01 = (x - l) / (r - l)
+    return torch.sigmoid(self.temperature * (math.log(x01) - math.log1p(-x01)) - log_alpha)
 
-    def prob_off(self)->tuple:
-        "(head, MLP) probabilities that each gate is exactly 0."
-        return self.cdf(self.head_log_alpha, 0.), self.cdf(self.mlp_log_alpha, 0.)
+# %% ../nbs/api/20_l0.ipynb #33a40ac8
+@patch
+def prob_off(self:HardConcreteGates)->tuple:
+    "(head, MLP) probabilities that each gate is exactly 0."
+    return self.cdf(self.head_log_alpha, 0.), self.cdf(self.mlp_log_alpha, 0.)
 
-    def _deterministic(self, log_alpha:Tensor)->Tensor:
-        "Per row: the round(sum P(z <= 0)) gates of lowest log_alpha set to 0, the others sigmoid(log_alpha * magic / β)."
-        soft = torch.sigmoid(log_alpha * self.magic / self.temperature)
-        n_off = torch.round(self.cdf(log_alpha, 0.).sum(-1)).long()
-        out = soft.clone()
-        for row, k in zip(out.view(-1, out.shape[-1]), n_off.view(-1).tolist()):
-            if k: row[torch.argsort(row, stable=True)[:k]] = 0
-        return out
+# %% ../nbs/api/20_l0.ipynb #0aba43dd
+@patch
+def _deterministic(self:HardConcreteGates, log_alpha:Tensor)->Tensor:
+    "Per row: the round(sum P(z <= 0)) gates of lowest log_alpha set to 0, the others sigmoid(log_alpha * magic / β)."
+    soft = torch.sigmoid(log_alpha * self.magic / self.temperature)
+    n_off = torch.round(self.cdf(log_alpha, 0.).sum(-1)).long()
+    out = soft.clone()
+    for row, k in zip(out.view(-1, out.shape[-1]), n_off.view(-1).tolist()):
+        if k: row[torch.argsort(row, stable=True)[:k]] = 0
+    return out
 
-    @torch.no_grad()
-    def deterministic(self, threshold:float|None=None # binarise: gates above it become 1, the rest 0
-                     )->tuple:
-        "(head, MLP) gates for evaluation, as the original (`modeling_pert.py`): heads per layer; each MLP alone, off iff round(P(z <= 0)) = 1."
+# %% ../nbs/api/20_l0.ipynb #b872fc8e
+@patch
+def deterministic(self:HardConcreteGates, threshold:float|None=None # binarise: gates above it become 1, the rest 0
+                 )->tuple:
+    "(head, MLP) gates for evaluation, as the original (`modeling_pert.py`): heads per layer; each MLP alone, off iff round(P(z <= 0)) = 1."
+    with torch.no_grad():
         head, mlp = self._deterministic(self.head_log_alpha), self._deterministic(self.mlp_log_alpha[:, None])[:, 0]
-        if threshold is not None: head, mlp = (head > threshold).float(), (mlp > threshold).float()
-        return head, mlp
+    if threshold is not None: head, mlp = (head > threshold).float(), (mlp > threshold).float()
+    return head, mlp
 
 # %% ../nbs/api/20_l0.ipynb #5f7f62e4
 @torch.no_grad()
