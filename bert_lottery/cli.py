@@ -115,7 +115,7 @@ def options_of(module:str, # the module the function is found from, e.g. 'sprune
     module, node = find_def(module, name)
     if isinstance(node, ast.ClassDef): opts = fields_of(module, node)
     else: opts = params_of(node, module_source(module)[1], module)
-    for d in getattr(node, 'decorator_list', []) if not isinstance(node, ast.ClassDef) else []:
+    for d in node.decorator_list:   # a class's own decorators (@dataclass) are neither of these
         if isinstance(d, ast.Call) and getattr(d.func, 'id', None) in ('delegates', 'options_from'):
             skip = next((ast.literal_eval(k.value) for k in d.keywords if k.arg == 'but'), [])
             opts |= options_of(module, d.args[0].id, tuple(opts), tuple(skip))

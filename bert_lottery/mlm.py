@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from fastcore.meta import delegates
 from tqdm.auto import tqdm
 from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup, set_seed
 
@@ -161,6 +160,7 @@ class MlmSchedule:
     decay_steps:int|None=None # the schedule's horizon, restarted each round; None = all the trained rounds' steps
     train_last:bool=True # train the final mask too, as LT_pretrain.py (its next pruning, to 100%, ends the run); False leaves it untrained
     def __post_init__(self): check_mlm_rounds(self.rounds, self.rate)
+    trained_steps = property(lambda self: self.steps_per_round * (self.rounds if self.train_last else self.rounds - 1))   # over the whole run
 
 # %% ../nbs/api/28_mlm.ipynb #2801c90c
 def _snapshot(model, names:set)->dict:
@@ -183,7 +183,7 @@ def mlm_imp_loop(model, # a masked-LM model with pre-trained weights and a head 
     "IMP on the masked-LM objective, the first pruning before any training; returns the `rounds` masks, sparsest last, and one record per mask."
     o = options(MlmSchedule, kwargs, 'mlm_imp_loop')
     base, records, carried = set(base_params(model)), [], {}
-    pre, decay = _snapshot(model, base), o.decay_steps or o.steps_per_round * (o.rounds if o.train_last else o.rounds - 1) or None
+    pre, decay = _snapshot(model, base), o.decay_steps or o.trained_steps or None
     def mlm_round(model, mask):
         k, t0 = mask.meta['round'], time.perf_counter()
         if carried: _restore_(model, carried)              # rewind=False: undo imp_loop's rewinding
@@ -206,7 +206,7 @@ def mlm_imp_loop(model, # a masked-LM model with pre-trained weights and a head 
     return [m.replace(method='imp-mlm', rate=o.rate, rounds=o.rounds, rewind=o.rewind, train_last=o.train_last, pooler=False) for m in masks], records
 
 # %% ../nbs/api/28_mlm.ipynb #4a702855
-@delegates(mlm_imp_loop, but=['progress'])
+@options_from(MlmSchedule)
 def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the embedded default
             corpus=None, # a `Corpus` or anything `load_corpus` reads, e.g. `glue_corpus(...)`
             output_dir:str|Path|None=None, # where the masks and summary.json go
@@ -223,7 +223,7 @@ def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the e
     o = options(MlmSchedule, kwargs, 'mlm_imp')
     t0, corpus = time.perf_counter(), load_corpus(corpus)
     tok, model, fresh = load_mlm(model_name, seed)
-    need = eval_blocks + batch_size * max(o.steps_per_round * (o.rounds if o.train_last else o.rounds - 1), head_steps if fresh else 0, 1)
+    need = eval_blocks + batch_size * max(o.trained_steps, head_steps if fresh else 0, 1)
     blocks = text_blocks(tok, corpus, block_size, max_blocks=need)
     if len(blocks) <= eval_blocks: raise ValueError(f"the corpus gives {len(blocks)} blocks of {block_size} tokens: too few to hold out eval_blocks={eval_blocks} and train on the rest")
     evals, train_blocks = eval_batches(blocks[:eval_blocks], tok, batch_size, seed, mlm_probability), blocks[eval_blocks:]
