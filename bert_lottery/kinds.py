@@ -15,13 +15,15 @@ from .l0 import l0_checkpoint
 from .masks import Mask
 from .mprune import check_mprune_args, mprune_checkpoint
 from .sprune import check_sprune_args, sprune_checkpoint
+from .models import load_model
 from .subnets import finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
+from .tickets import ImpRecipe, check_imp_args, check_sparsity, imp, omp, random_mask, transfer
 from .train import check_hparams, finetune
 
 # %% auto #0
 __all__ = ['SLOTS', 'SUBNETWORKS', 'KINDS', 'Unit', 'Kind', 'is_int', 'check_list', 'register', 'unregister', 'get_kind',
            'Workspace', 'training_params', 'method_units', 'on_checkpoint', 'dev_splits', 'training_splits',
-           'mask_method', 'mask_setting']
+           'mask_method', 'mask_setting', 'ticket_cell', 'imp_unit', 'imp_mask_file']
 
 # %% ../nbs/api/21a_kinds.ipynb #e0c494bf
 _HASHED_AS = dict(model_name='model')   # the key under which stores made before the rename to `model_name` hashed it: their units keep their ids
@@ -74,6 +76,7 @@ class Kind:
     setting: Callable|None = None   # setting(unit) -> its row in the report ('full', 'sprune good', ...); None: no row
     evaluation: str = ''            # the report's evaluation column for its rows: 'pruned', 'retrained' or ''
     score: Callable|None = None     # score(results) -> the number the report shows; None: results.json's score (Table 1's metric)
+    variants: bool = False          # its spec field is a list of option sets, one unit per set on each cell (`[]`: no units), not one mapping
 
     def outputs_of(self, params:dict)->tuple: return tuple(self.outputs(params) if callable(self.outputs) else self.outputs)
     @property
@@ -298,3 +301,126 @@ def _l0_splits(p):
 register(Kind('l0', _l0, 'checkpoint', _l0_units, options=l0_checkpoint, runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress', 'target', 'seed'),
               extra=('targets', 'seeds'), check=_check_l0, parents=('checkpoint',), outputs=('mask.safetensors', 'soft_mask.safetensors', 'summary.json', 'results.json'),
               splits=_l0_splits, setting=lambda u: f"l0 {100 * u.params['target']:g}%", evaluation='pruned'));
+
+# %% ../nbs/api/21a_kinds.ipynb #4eabcf6c
+def ticket_cell(spec:dict, # a checked spec
+                at:dict, # a place of the sweep, with its seed
+               )->bool:
+    "Whether the lottery-ticket kinds run at `at`: its seed is one of the spec's `ticket_seeds` (all seeds when that is null)."
+    return spec['ticket_seeds'] is None or at['seed'] in spec['ticket_seeds']
+
+# %% ../nbs/api/21a_kinds.ipynb #4aa1b356
+def imp_unit(spec:dict, # a checked spec
+             task:str, # the task IMP runs on
+             seed:int, # its fine-tuning seed
+            )->Unit:
+    "The IMP unit of `task` and `seed`, from the spec's first `imp` option set: the one whose masks the tickets and transfers take."
+    if not spec['imp']: raise ValueError("spec fields 'ticket' and 'transfer' take the masks of an IMP run: give `imp: [{}]` (or its options) too")
+    return Unit('imp', dict(task=get_task(task).name, seed=seed, model_name=spec['model_name'],
+                            precision=(spec['finetune'] or {}).get('precision', 'auto'), **dict(sorted(spec['imp'][0].items()))))
+
+def _imp_units(spec, at):
+    return [imp_unit(spec, at['task'], at['seed'])] if spec['imp'] and ticket_cell(spec, at) else []
+
+def _imp(p, ws):
+    s = imp(p.pop('task'), output_dir=str(ws.out), data_root=ws.data_root, progress=ws.progress, **p)
+    return dict(score=s['round_scores'][-1], **s)
+
+register(Kind('imp', _imp, 'checkpoint', _imp_units, options=imp, runner_sets=('task', 'output_dir', 'model_name', 'data_root', 'seed', 'progress'),
+              check=check_imp_args, outputs=('mask.safetensors', 'summary.json', 'results.json'), splits=training_splits, variants=True));
+
+# %% ../nbs/api/21a_kinds.ipynb #cf820413
+def imp_mask_file(imp_params:dict, # the params of an IMP unit
+                  sparsity:float, # one of its rounds' sparsities (the final one included)
+                 )->str:
+    "The file of the IMP run that holds its mask at `sparsity`: `round_<k>.safetensors`, or `mask.safetensors` for the final round."
+    rounds, rate = imp_params.get('rounds', ImpRecipe.rounds), imp_params.get('rate', ImpRecipe.rate)
+    k = round(sparsity / rate)
+    if not (1 <= k <= rounds and abs(k * rate - sparsity) < 1e-6):
+        raise ValueError(f"an IMP run of {rounds} rounds of {rate} has no mask at sparsity {sparsity}; its sparsities: {[round(j * rate, 6) for j in range(1, rounds + 1)]}")
+    return 'mask.safetensors' if k == rounds else f'round_{k}.safetensors'
+
+# %% ../nbs/api/21a_kinds.ipynb #297bccf2
+def _ticket_options(sparsity:float=0.5, # the IMP round whose mask is fine-tuned, by its sparsity
+                    weights:str='pretrained', # the weights the ticket sits on: 'pretrained' (the ticket), 'random', 'shuffle_layers', 'shuffle_within'
+                   ): "A ticket's options."
+
+def _ticket_units(spec, at):
+    if not spec['ticket'] or not ticket_cell(spec, at): return []
+    src = imp_unit(spec, at['task'], at['seed'])
+    for o in spec['ticket']: imp_mask_file(src.params, o.get('sparsity', 0.5))   # a sparsity the IMP run has, before anything runs
+    return [Unit('ticket', training_params(spec, at, **{'sparsity': 0.5, 'weights': 'pretrained', **o}), dict(imp=src)) for o in spec['ticket']]
+
+def _ticket(p, ws):
+    mask = ws.parent_file('imp', imp_mask_file(ws.unit.parents['imp'].params, p.pop('sparsity')))
+    return finetune(p.pop('task'), mask=mask, data_root=ws.data_root, save_model=False, progress=ws.progress, **p)
+
+def _ticket_setting(u):
+    w = u.params['weights']
+    return f"imp ticket {100 * u.params['sparsity']:g}%" + ('' if w == 'pretrained' else f" on {w} weights")
+
+register(Kind('ticket', _ticket, 'checkpoint', _ticket_units, options=_ticket_options, check=lambda sparsity=0.5, weights='pretrained': (check_sparsity(sparsity), check_hparams(weights=weights)),
+              parents=('imp',), outputs=('results.json',), splits=training_splits, setting=_ticket_setting, evaluation='retrained', variants=True));
+
+# %% ../nbs/api/21a_kinds.ipynb #52de8778
+def _transfer_options(source:str='MRPC', # the task whose IMP ticket (its final mask) is fine-tuned on each other task of the spec
+                     ): "A transfer's options."
+
+def _transfer_units(spec, at):
+    if not ticket_cell(spec, at): return []
+    me = get_task(at['task']).name
+    return [Unit('transfer', training_params(spec, at, source=get_task(o['source']).name), dict(imp=imp_unit(spec, o['source'], at['seed'])))
+            for o in spec['transfer'] if get_task(o['source']).name != me]
+
+def _transfer(p, ws):
+    p.pop('source')
+    return transfer(p.pop('task'), ws.parent_file('imp', 'mask.safetensors'), data_root=ws.data_root, save_model=False, progress=ws.progress, **p)
+
+def _transfer_setting(u):
+    ip = u.parents['imp'].params
+    return f"imp ticket {100 * ip.get('rounds', ImpRecipe.rounds) * ip.get('rate', ImpRecipe.rate):g}% from {u.params['source']}"
+
+register(Kind('transfer', _transfer, 'checkpoint', _transfer_units, options=_transfer_options, check=lambda source='MRPC': get_task(source),
+              parents=('imp',), outputs=('results.json',), splits=training_splits, setting=_transfer_setting, evaluation='retrained', variants=True));
+
+# %% ../nbs/api/21a_kinds.ipynb #73e2d69d
+def _omp_options(sparsity:float=0.5, # fraction of the pooled prunable weights to prune
+                 source:str='pretrained', # whose weights are ranked: 'pretrained', or 'finetuned' (the cell's checkpoint)
+                 pooler:bool=True, # pool the pooler's dense weight with the encoder's (Chen et al.)
+                ): "One-shot pruning's options."
+
+def _omp_units(spec, at):
+    if not ticket_cell(spec, at): return []
+    ft = at['checkpoint']
+    def unit(o):
+        p = training_params(spec, at, **{'sparsity': 0.5, 'source': 'pretrained', 'pooler': True, **o})
+        return Unit('omp', p, dict(checkpoint=ft), ft.id) if p['source'] == 'finetuned' else Unit('omp', p)
+    return [unit(o) for o in spec['omp']]
+
+def _omp(p, ws):
+    src = ws.checkpoint() if p.pop('source') == 'finetuned' else 'pretrained'
+    return omp(p.pop('task'), p.pop('sparsity'), source=src, pooler=p.pop('pooler'), data_root=ws.data_root, save_model=False, progress=ws.progress, **p)
+
+def _check_omp(sparsity=0.5, source='pretrained', pooler=True):
+    check_sparsity(sparsity)
+    if source not in ('pretrained', 'finetuned'): raise ValueError(f"source={source!r} is invalid; valid values: ['pretrained', 'finetuned']")
+
+register(Kind('omp', _omp, 'checkpoint', _omp_units, options=_omp_options, check=_check_omp, parents=('checkpoint',), outputs=('results.json',),
+              splits=training_splits, evaluation='retrained', variants=True,
+              setting=lambda u: f"omp {u.params['source']} {100 * u.params['sparsity']:g}%" + ('' if u.params['pooler'] else ' (pooler dense)')));
+
+# %% ../nbs/api/21a_kinds.ipynb #3d28e329
+def _random_pruning_options(sparsity:float=0.5, # fraction of the pooled prunable weights to prune, drawn uniformly with the cell's seed
+                            pooler:bool=True, # pool the pooler's dense weight with the encoder's
+                           ): "Random pruning's options."
+
+def _random_pruning(p, ws):
+    _, model = load_model(p['model_name'], p['task'])
+    mask = random_mask(model, p.pop('sparsity'), p['seed'], pooler=p.pop('pooler'))
+    return finetune(p.pop('task'), mask=mask, data_root=ws.data_root, save_model=False, progress=ws.progress, **p)
+
+register(Kind('random_pruning', _random_pruning, 'checkpoint',
+              lambda spec, at: [Unit('random_pruning', training_params(spec, at, **{'sparsity': 0.5, 'pooler': True, **o})) for o in spec['random_pruning']] if ticket_cell(spec, at) else [],
+              options=_random_pruning_options, check=lambda sparsity=0.5, pooler=True: check_sparsity(sparsity), outputs=('results.json',), splits=training_splits,
+              evaluation='retrained', variants=True,
+              setting=lambda u: f"random pruning {100 * u.params['sparsity']:g}%" + ('' if u.params['pooler'] else ' (pooler dense)')));

@@ -17,8 +17,8 @@ from .subnets import BAD_RULES
 from .train import resolve_precision
 
 # %% auto #0
-__all__ = ['SWEEP_FIELDS', 'default_spec', 'choices', 'check_option', 'check_options', 'check_spec', 'Spec', 'load_spec',
-           'expand', 'check_model_name', 'needed_splits', 'check_inputs']
+__all__ = ['SWEEP_FIELDS', 'default_spec', 'choices', 'check_option', 'check_options', 'check_spec', 'expand', 'Spec',
+           'load_spec', 'check_model_name', 'needed_splits', 'check_inputs']
 
 # %% ../nbs/api/22_spec.ipynb #43db4252
 SWEEP_FIELDS = dict(
@@ -31,12 +31,13 @@ SWEEP_FIELDS = dict(
     evaluations=['pruned', 'retrained'],     # on the fine-tuned model, or fine-tuned from the pre-trained weights
     baselines=['majority', 'random_init'],   # majority class; re-initialised model with a random s-mask
     bad_rule='magnitude',        # m-pruning's bad subnetwork: 'magnitude' (the smallest fine-tuned weights, as the original) or 'complement'
+    ticket_seeds=None,           # the seeds whose cells run the lottery-ticket kinds (imp, ticket, transfer, omp, random_pruning); null: every seed
 )
 
 # %% ../nbs/api/22_spec.ipynb #abbe67fb
 def default_spec()->dict:
     "Every field a spec may hold, with its default: the sweep's fields, then one field of options per registered kind that takes options."
-    return {**SWEEP_FIELDS, **{k.name: {} for k in KINDS.values() if k.takes_options}}
+    return {**SWEEP_FIELDS, **{k.name: [] if k.variants else {} for k in KINDS.values() if k.takes_options}}
 
 # %% ../nbs/api/22_spec.ipynb #d924384d
 def choices()->dict:
@@ -95,8 +96,68 @@ def check_spec(spec:dict # a spec with every field (`default_spec()` filled in)
     check_list(spec['seeds'], "spec field 'seeds'", is_int, 'integers')
     for f, valid in choices().items(): check_list(spec[f], f"spec field {f!r}", lambda x: x in valid, list(valid), empty=True)
     if spec['bad_rule'] not in BAD_RULES: raise ValueError(f"spec field 'bad_rule' is {spec['bad_rule']!r}; valid values: {list(BAD_RULES)}")
+    if spec['ticket_seeds'] is not None:
+        check_list(spec['ticket_seeds'], "spec field 'ticket_seeds'", lambda s: s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
     for k in KINDS.values():
-        if k.takes_options: check_options(k, spec[k.name] or {})
+        if not k.takes_options: continue
+        if not k.variants: check_options(k, spec[k.name] or {}); continue
+        check_list(spec[k.name] or [], f"spec field {k.name!r}", lambda o: isinstance(o, dict), 'mappings of options, one per unit', empty=True,
+                   key=lambda o: json.dumps(o, sort_keys=True, default=str))
+        for o in spec[k.name] or []: check_options(k, o)
+
+# %% ../nbs/api/22_spec.ipynb #a36fdcbb
+def _chosen(spec:dict, slot:str)->list:
+    "The kinds of `slot` that `spec` runs: in the order its list gives, then in the order registered."
+    ks = [k for k in KINDS.values() if k.slot == slot and (k.chosen_by is None or k.name in spec[k.chosen_by])]
+    return sorted(ks, key=lambda k: spec[k.chosen_by].index(k.name) if k.chosen_by else -1)
+
+def _units(spec:dict, slot:str, at:dict)->list:
+    "The units of every kind of `slot` that `spec` runs, at the place `at`, each checked against its kind's declared parents."
+    out = []
+    for k in _chosen(spec, slot):
+        for u in k.units(spec, at):
+            if u.kind != k.name or not set(u.parents) <= set(k.parents):
+                raise ValueError(f"kind {k.name!r} made a {u.kind!r} unit with parents {sorted(u.parents)}; it declares {list(k.parents)}")
+            out.append(u)
+    return out
+
+def _masks(good:Unit, samples:list)->dict:
+    "Subnetwork -> the unit whose folder holds its mask: the method's own for 'good', for the others the sample that writes `<subnetwork>.safetensors` (the last one)."
+    out = {'good': good}
+    for u in samples: out.update({sub: u for sub in SUBNETWORKS if f'{sub}.safetensors' in get_kind(u.kind).outputs_of(u.params)})
+    return out
+
+# %% ../nbs/api/22_spec.ipynb #749f1028
+def _parents_first(units:list)->list:
+    "`units` in their order, except that a unit whose parent comes later (a transfer from a task expanded after its own) moves to just after it."
+    ids, done, out, waiting = {u.id for u in units}, set(), [], []
+    def ready(u): return all(p.id in done or p.id not in ids for p in u.parents.values())
+    for u in units:
+        waiting.append(u)
+        while any(ready(w) for w in waiting):
+            w = next(w for w in waiting if ready(w)); waiting.remove(w); out.append(w); done.add(w.id)
+    if waiting: raise ValueError(f"units wait on each other: {[w.id for w in waiting]}")
+    return out
+
+def expand(spec:dict # a checked spec (from `load_spec`); a plain dict is checked first
+          )->list:
+    "Every unit of the sweep, parents before children."
+    s, out = spec if isinstance(spec, Spec) else load_spec(spec), []
+    for task in s['tasks']:
+        out += _units(s, 'task', dict(task=task))
+        for seed in s['seeds']:
+            at = dict(task=task, seed=seed)
+            model = _units(s, 'model', at)
+            if len(model) != 1: raise ValueError(f"the 'model' slot makes one unit per task and seed, not {len(model)}")
+            out += model; at['checkpoint'] = model[0]
+            for good in _units(s, 'method', at):
+                samples = _units(s, 'sample', dict(at, good=good))
+                out += [good, *samples]
+                masks = _masks(good, samples)
+                for sub in s['subnetworks']: out += _units(s, 'evaluation', dict(at, good=good, subnetwork=sub, mask=masks[sub]))
+                out += _units(s, 'masks', dict(at, good=good, masks=masks))
+            out += _units(s, 'checkpoint', at)
+    return _parents_first(out)
 
 # %% ../nbs/api/22_spec.ipynb #fde8b24f
 class Spec(dict):
@@ -153,54 +214,13 @@ def load_spec(spec:str|Path|dict, # a YAML file, a dict, or a `Spec` (not checke
         check_spec(spec)
         spec.asked = (spec['finetune'] or {}).get('precision', 'auto')
         spec = _with_precision(spec, store, auto_as)
+        try: expand(spec)                                   # every kind can make its units: checks across fields (a ticket's sparsity against IMP's rounds)
+        except (ValueError, TypeError) as e: raise ValueError(f"spec: {e}") from None
     elif spec.asked == 'auto' and (store is not None or auto_as is not None): spec = _with_precision(spec, store, auto_as)
     if inputs and not spec.inputs_checked:
         check_inputs(spec)
         spec.inputs_checked = True
     return spec
-
-# %% ../nbs/api/22_spec.ipynb #a36fdcbb
-def _chosen(spec:dict, slot:str)->list:
-    "The kinds of `slot` that `spec` runs: in the order its list gives, then in the order registered."
-    ks = [k for k in KINDS.values() if k.slot == slot and (k.chosen_by is None or k.name in spec[k.chosen_by])]
-    return sorted(ks, key=lambda k: spec[k.chosen_by].index(k.name) if k.chosen_by else -1)
-
-def _units(spec:dict, slot:str, at:dict)->list:
-    "The units of every kind of `slot` that `spec` runs, at the place `at`, each checked against its kind's declared parents."
-    out = []
-    for k in _chosen(spec, slot):
-        for u in k.units(spec, at):
-            if u.kind != k.name or not set(u.parents) <= set(k.parents):
-                raise ValueError(f"kind {k.name!r} made a {u.kind!r} unit with parents {sorted(u.parents)}; it declares {list(k.parents)}")
-            out.append(u)
-    return out
-
-def _masks(good:Unit, samples:list)->dict:
-    "Subnetwork -> the unit whose folder holds its mask: the method's own for 'good', for the others the sample that writes `<subnetwork>.safetensors` (the last one)."
-    out = {'good': good}
-    for u in samples: out.update({sub: u for sub in SUBNETWORKS if f'{sub}.safetensors' in get_kind(u.kind).outputs_of(u.params)})
-    return out
-
-# %% ../nbs/api/22_spec.ipynb #749f1028
-def expand(spec:dict # a checked spec (from `load_spec`); a plain dict is checked first
-          )->list:
-    "Every unit of the sweep, parents before children."
-    s, out = spec if isinstance(spec, Spec) else load_spec(spec), []
-    for task in s['tasks']:
-        out += _units(s, 'task', dict(task=task))
-        for seed in s['seeds']:
-            at = dict(task=task, seed=seed)
-            model = _units(s, 'model', at)
-            if len(model) != 1: raise ValueError(f"the 'model' slot makes one unit per task and seed, not {len(model)}")
-            out += model; at['checkpoint'] = model[0]
-            for good in _units(s, 'method', at):
-                samples = _units(s, 'sample', dict(at, good=good))
-                out += [good, *samples]
-                masks = _masks(good, samples)
-                for sub in s['subnetworks']: out += _units(s, 'evaluation', dict(at, good=good, subnetwork=sub, mask=masks[sub]))
-                out += _units(s, 'masks', dict(at, good=good, masks=masks))
-            out += _units(s, 'checkpoint', at)
-    return out
 
 # %% ../nbs/api/22_spec.ipynb #6614f022
 def check_model_name(model_name:str|None # the spec's model_name
