@@ -23,7 +23,7 @@ from .train import check_hparams, finetune
 # %% auto #0
 __all__ = ['SLOTS', 'SUBNETWORKS', 'KINDS', 'Unit', 'Kind', 'is_int', 'check_list', 'register', 'unregister', 'get_kind',
            'Workspace', 'training_params', 'method_units', 'on_checkpoint', 'dev_splits', 'training_splits',
-           'mask_method', 'mask_setting', 'ticket_cell', 'imp_unit', 'imp_mask_file']
+           'mask_method', 'mask_setting', 'ticket_cell', 'option_sets', 'imp_unit', 'imp_mask_file']
 
 # %% ../nbs/api/21a_kinds.ipynb #e0c494bf
 _HASHED_AS = dict(model_name='model')   # the key under which stores made before the rename to `model_name` hashed it: their units keep their ids
@@ -51,7 +51,7 @@ SLOTS = dict(   # where a kind's units hang in a sweep, in the order `spec.expan
     sample='on each good mask: the units that draw its other subnetworks; at adds good',
     evaluation='on each good mask, per subnetwork the spec lists (`subnetworks`), one unit per evaluation it lists (`evaluations`); at adds subnetwork and mask',
     masks='on each good mask, after its evaluations; at adds masks (subnetwork -> the unit that holds it)',
-    checkpoint='on each checkpoint, after its methods; at = {task, seed, checkpoint}',
+    checkpoint='on each task and seed, after its methods: what needs only the checkpoint (L0) or nothing else of the cell (the lottery-ticket kinds); at = {task, seed, checkpoint}',
 )
 SUBNETWORKS = ('good', 'random', 'bad')   # a method's own mask, and the two its samples draw of the same size
 
@@ -68,7 +68,7 @@ class Kind:
     runner_sets: tuple = ()         # the arguments of `options` that the runner sets, not the spec
     extra: tuple = ()               # spec options that are not arguments of `options` (L0: targets, seeds)
     check: Callable|None = None     # check(**options) raises a ValueError naming an invalid value
-    parents: tuple = ()             # the roles of its units' parents: 'checkpoint' (a heavy unit), 'good' (a method's), 'mask'
+    parents: tuple = ()             # the roles of its units' parents: 'checkpoint' (a heavy unit), 'good' (a method's), 'mask', 'imp'
     outputs: tuple|Callable = ()    # the files a unit writes to its folder, or outputs(params) -> them
     heavy: bool = False             # a unit writes a checkpoint to the store's heavy folder
     mask: str|None = None           # a method's masks: 'structured' (heads and MLPs) or 'weights'
@@ -234,6 +234,7 @@ register(Kind('mprune', on_checkpoint(mprune_checkpoint), 'method', method_units
 
 # %% ../nbs/api/21a_kinds.ipynb #5217a02b
 def _sample_units(spec, at):
+    if not spec['subnetworks'] and 'random_init' not in spec['baselines']: return []   # no unit would read the drawn masks
     good, ft, seed = at['good'], at['checkpoint'], at['seed']
     units = [Unit('sample', dict(seed=seed), dict(good=good), ft.id)]              # random, and bad by the 'complement' rule
     if get_kind(good.kind).mask == 'weights' and spec['bad_rule'] == 'magnitude':
@@ -309,13 +310,22 @@ def ticket_cell(spec:dict, # a checked spec
     "Whether the lottery-ticket kinds run at `at`: its seed is one of the spec's `ticket_seeds` (all seeds when that is null)."
     return spec['ticket_seeds'] is None or at['seed'] in spec['ticket_seeds']
 
+def option_sets(spec:dict, # a checked spec
+                name:str, # a kind with `variants`
+               )->list:
+    "The option sets of kind `name` in `spec`, each with every option its kind takes, the defaults filled in."
+    k = get_kind(name)
+    defaults = {p.name: p.default for p in inspect.signature(k.options).parameters.values() if p.name in k.option_names()}
+    return [{**defaults, **o} for o in spec[name]]
+
 # %% ../nbs/api/21a_kinds.ipynb #4aa1b356
 def imp_unit(spec:dict, # a checked spec
              task:str, # the task IMP runs on
              seed:int, # its fine-tuning seed
             )->Unit:
-    "The IMP unit of `task` and `seed`, from the spec's first `imp` option set: the one whose masks the tickets and transfers take."
+    "The IMP unit of `task` and `seed`, whose masks the tickets and transfers take: IMP's own recipe (Chen et al.'s defaults, or the spec's `imp` set), under the spec's training precision."
     if not spec['imp']: raise ValueError("spec fields 'ticket' and 'transfer' take the masks of an IMP run: give `imp: [{}]` (or its options) too")
+    if len(spec['imp']) > 1: raise ValueError(f"spec field 'imp' takes one option set (the tickets and transfers take its masks), not {len(spec['imp'])}")
     return Unit('imp', dict(task=get_task(task).name, seed=seed, model_name=spec['model_name'],
                             precision=(spec['finetune'] or {}).get('precision', 'auto'), **dict(sorted(spec['imp'][0].items()))))
 
@@ -324,10 +334,13 @@ def _imp_units(spec, at):
 
 def _imp(p, ws):
     s = imp(p.pop('task'), output_dir=str(ws.out), data_root=ws.data_root, progress=ws.progress, **p)
-    return dict(score=s['round_scores'][-1], **s)
+    return dict(score=s['round_scores'][-1], **s)   # the last trained round's dev score: its mask is one round denser than the final one, which IMP never trains
 
-register(Kind('imp', _imp, 'checkpoint', _imp_units, options=imp, runner_sets=('task', 'output_dir', 'model_name', 'data_root', 'seed', 'progress'),
-              check=check_imp_args, outputs=('mask.safetensors', 'summary.json', 'results.json'), splits=training_splits, variants=True));
+def _imp_outputs(p):
+    return ('mask.safetensors', 'summary.json', 'results.json', *[f'round_{k}.safetensors' for k in range(p.get('rounds', ImpRecipe.rounds))])
+
+register(Kind('imp', _imp, 'checkpoint', _imp_units, options=imp, runner_sets=('task', 'output_dir', 'model_name', 'data_root', 'seed', 'progress', 'precision'),
+              check=check_imp_args, outputs=_imp_outputs, splits=training_splits, variants=True));
 
 # %% ../nbs/api/21a_kinds.ipynb #cf820413
 def imp_mask_file(imp_params:dict, # the params of an IMP unit
@@ -348,8 +361,8 @@ def _ticket_options(sparsity:float=0.5, # the IMP round whose mask is fine-tuned
 def _ticket_units(spec, at):
     if not spec['ticket'] or not ticket_cell(spec, at): return []
     src = imp_unit(spec, at['task'], at['seed'])
-    for o in spec['ticket']: imp_mask_file(src.params, o.get('sparsity', 0.5))   # a sparsity the IMP run has, before anything runs
-    return [Unit('ticket', training_params(spec, at, **{'sparsity': 0.5, 'weights': 'pretrained', **o}), dict(imp=src)) for o in spec['ticket']]
+    for o in option_sets(spec, 'ticket'): imp_mask_file(src.params, o['sparsity'])   # a sparsity the IMP run has, before anything runs
+    return [Unit('ticket', training_params(spec, at, **o), dict(imp=src)) for o in option_sets(spec, 'ticket')]
 
 def _ticket(p, ws):
     mask = ws.parent_file('imp', imp_mask_file(ws.unit.parents['imp'].params, p.pop('sparsity')))
@@ -368,9 +381,13 @@ def _transfer_options(source:str='MRPC', # the task whose IMP ticket (its final 
 
 def _transfer_units(spec, at):
     if not ticket_cell(spec, at): return []
-    me = get_task(at['task']).name
-    return [Unit('transfer', training_params(spec, at, source=get_task(o['source']).name), dict(imp=imp_unit(spec, o['source'], at['seed'])))
-            for o in spec['transfer'] if get_task(o['source']).name != me]
+    mine, tasks = get_task(at['task']).name, [get_task(t).name for t in spec['tasks']]
+    out = []
+    for o in option_sets(spec, 'transfer'):
+        src = get_task(o['source']).name
+        if src not in tasks: raise ValueError(f"spec field 'transfer': source {o['source']!r} is not one of the spec's tasks {spec['tasks']}: its IMP run would not exist")
+        if src != mine: out.append(Unit('transfer', training_params(spec, at, source=src), dict(imp=imp_unit(spec, src, at['seed']))))
+    return out
 
 def _transfer(p, ws):
     p.pop('source')
@@ -393,9 +410,9 @@ def _omp_units(spec, at):
     if not ticket_cell(spec, at): return []
     ft = at['checkpoint']
     def unit(o):
-        p = training_params(spec, at, **{'sparsity': 0.5, 'source': 'pretrained', 'pooler': True, **o})
+        p = training_params(spec, at, **o)
         return Unit('omp', p, dict(checkpoint=ft), ft.id) if p['source'] == 'finetuned' else Unit('omp', p)
-    return [unit(o) for o in spec['omp']]
+    return [unit(o) for o in option_sets(spec, 'omp')]
 
 def _omp(p, ws):
     src = ws.checkpoint() if p.pop('source') == 'finetuned' else 'pretrained'
@@ -414,13 +431,14 @@ def _random_pruning_options(sparsity:float=0.5, # fraction of the pooled prunabl
                             pooler:bool=True, # pool the pooler's dense weight with the encoder's
                            ): "Random pruning's options."
 
+def _random_pruning_units(spec, at):
+    return [Unit('random_pruning', training_params(spec, at, **o)) for o in option_sets(spec, 'random_pruning')] if ticket_cell(spec, at) else []
+
 def _random_pruning(p, ws):
     _, model = load_model(p['model_name'], p['task'])
     mask = random_mask(model, p.pop('sparsity'), p['seed'], pooler=p.pop('pooler'))
     return finetune(p.pop('task'), mask=mask, data_root=ws.data_root, save_model=False, progress=ws.progress, **p)
 
-register(Kind('random_pruning', _random_pruning, 'checkpoint',
-              lambda spec, at: [Unit('random_pruning', training_params(spec, at, **{'sparsity': 0.5, 'pooler': True, **o})) for o in spec['random_pruning']] if ticket_cell(spec, at) else [],
-              options=_random_pruning_options, check=lambda sparsity=0.5, pooler=True: check_sparsity(sparsity), outputs=('results.json',), splits=training_splits,
-              evaluation='retrained', variants=True,
+register(Kind('random_pruning', _random_pruning, 'checkpoint', _random_pruning_units, options=_random_pruning_options,
+              check=lambda sparsity=0.5, pooler=True: check_sparsity(sparsity), outputs=('results.json',), splits=training_splits, evaluation='retrained', variants=True,
               setting=lambda u: f"random pruning {100 * u.params['sparsity']:g}%" + ('' if u.params['pooler'] else ' (pooler dense)')));

@@ -97,13 +97,14 @@ def check_spec(spec:dict # a spec with every field (`default_spec()` filled in)
     for f, valid in choices().items(): check_list(spec[f], f"spec field {f!r}", lambda x: x in valid, list(valid), empty=True)
     if spec['bad_rule'] not in BAD_RULES: raise ValueError(f"spec field 'bad_rule' is {spec['bad_rule']!r}; valid values: {list(BAD_RULES)}")
     if spec['ticket_seeds'] is not None:
-        check_list(spec['ticket_seeds'], "spec field 'ticket_seeds'", lambda s: s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
+        check_list(spec['ticket_seeds'], "spec field 'ticket_seeds'", lambda s: is_int(s) and s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
     for k in KINDS.values():
         if not k.takes_options: continue
         if not k.variants: check_options(k, spec[k.name] or {}); continue
-        check_list(spec[k.name] or [], f"spec field {k.name!r}", lambda o: isinstance(o, dict), 'mappings of options, one per unit', empty=True,
+        sets = [] if spec[k.name] is None else spec[k.name]
+        check_list(sets, f"spec field {k.name!r}", lambda o: isinstance(o, dict), 'mappings of options, one per unit', empty=True,
                    key=lambda o: json.dumps(o, sort_keys=True, default=str))
-        for o in spec[k.name] or []: check_options(k, o)
+        for o in sets: check_options(k, o)
 
 # %% ../nbs/api/22_spec.ipynb #a36fdcbb
 def _chosen(spec:dict, slot:str)->list:
@@ -131,7 +132,9 @@ def _masks(good:Unit, samples:list)->dict:
 def _parents_first(units:list)->list:
     "`units` in their order, except that a unit whose parent comes later (a transfer from a task expanded after its own) moves to just after it."
     ids, done, out, waiting = {u.id for u in units}, set(), [], []
-    def ready(u): return all(p.id in done or p.id not in ids for p in u.parents.values())
+    lost = [(u.id, p.id) for u in units for p in u.parents.values() if p.id not in ids]
+    if lost: raise ValueError(f"unit {lost[0][0]} needs {lost[0][1]}, which the spec does not make")
+    def ready(u): return all(p.id in done for p in u.parents.values())
     for u in units:
         waiting.append(u)
         while any(ready(w) for w in waiting):
@@ -214,8 +217,10 @@ def load_spec(spec:str|Path|dict, # a YAML file, a dict, or a `Spec` (not checke
         check_spec(spec)
         spec.asked = (spec['finetune'] or {}).get('precision', 'auto')
         spec = _with_precision(spec, store, auto_as)
-        try: expand(spec)                                   # every kind can make its units: checks across fields (a ticket's sparsity against IMP's rounds)
+        try: units = expand(spec)                           # every kind can make its units: checks across fields (a ticket's sparsity against IMP's rounds)
         except (ValueError, TypeError) as e: raise ValueError(f"spec: {e}") from None
+        again = sorted({u.id for u in units if sum(v.id == u.id for v in units) > 1})
+        if again: raise ValueError(f"spec: two entries make the same unit ({', '.join(again)}): an option set given twice, once with its defaults written out?")
     elif spec.asked == 'auto' and (store is not None or auto_as is not None): spec = _with_precision(spec, store, auto_as)
     if inputs and not spec.inputs_checked:
         check_inputs(spec)
