@@ -22,8 +22,8 @@ from .train import check_hparams, finetune
 
 # %% auto #0
 __all__ = ['SLOTS', 'SUBNETWORKS', 'KINDS', 'Unit', 'Kind', 'is_int', 'check_list', 'register', 'unregister', 'get_kind',
-           'Workspace', 'training_params', 'method_units', 'on_checkpoint', 'dev_splits', 'training_splits',
-           'mask_method', 'mask_setting', 'ticket_cell', 'option_sets', 'imp_unit', 'imp_mask_file']
+           'Workspace', 'training_params', 'method_option_sets', 'method_units', 'on_checkpoint', 'dev_splits',
+           'training_splits', 'mask_method', 'mask_setting', 'ticket_cell', 'option_sets', 'imp_unit', 'imp_mask_file']
 
 # %% ../nbs/api/21a_kinds.ipynb #e0c494bf
 _HASHED_AS = dict(model_name='model')   # the key under which stores made before the rename to `model_name` hashed it: their units keep their ids
@@ -168,19 +168,28 @@ def training_params(spec:dict, # a checked spec
     return dict(task=at['task'], **more, seed=at['seed'], model_name=spec['model_name'], **dict(sorted((spec['finetune'] or {}).items())))
 
 # %% ../nbs/api/21a_kinds.ipynb #c35a9c31
+def method_option_sets(spec:dict, # a checked spec
+                       name:str, # a method's kind
+                      )->list:
+    "The option sets of method `name`: its spec field is one mapping, or a list of them, each but one named by the key `variant`."
+    v = spec.get(name) or {}
+    return [v] if isinstance(v, dict) else list(v)
+
 def method_units(name:str # the method's kind
                 )->Callable:
-    "The `units` of a pruning method: one unit on each checkpoint, with the task and the spec's options of `name`."
+    "The `units` of a pruning method: one unit on each checkpoint per option set of `name` in the spec, with the task and the options (a named set's `variant` too)."
     def units(spec, at):
         ft = at['checkpoint']
-        return [Unit(name, dict(task=at['task'], **dict(sorted((spec.get(name) or {}).items()))), dict(checkpoint=ft), ft.id)]
+        return [Unit(name, dict(task=at['task'], **dict(sorted(o.items()))), dict(checkpoint=ft), ft.id) for o in method_option_sets(spec, name)]
     return units
 
 # %% ../nbs/api/21a_kinds.ipynb #f856b3b8
 def on_checkpoint(fn:Callable # called as fn(checkpoint, output_dir=, data_root=, progress=, **params)
                  )->Callable:
     "The `run` of a kind whose function works on the parent checkpoint and writes its own files."
-    def run(p, ws): fn(ws.checkpoint(), output_dir=str(ws.out), data_root=ws.data_root, progress=ws.progress, **p)
+    def run(p, ws):
+        p.pop('variant', None)                                                    # a method's variant names its option set; it is no option
+        fn(ws.checkpoint(), output_dir=str(ws.out), data_root=ws.data_root, progress=ws.progress, **p)
     return run
 
 # %% ../nbs/api/21a_kinds.ipynb #c7a0a8b7
@@ -203,10 +212,11 @@ def mask_method(u:Unit)->str:
 
 # %% ../nbs/api/21a_kinds.ipynb #b96ca7f7
 def mask_setting(u:Unit)->str:
-    "The report's row of a unit that works on a mask: '<method> <subnetwork>'; a weight method's bad mask drawn by the 'complement' rule says so."
-    method, sub = mask_method(u), u.params['subnetwork']
-    by_complement = get_kind(method).mask == 'weights' and sub == 'bad' and u.parents['mask'].params.get('bad_rule') != 'magnitude'
-    return f"{method} {sub}" + (' (complement)' if by_complement else '')
+    "The report's row of a unit that works on a mask: '<method> <subnetwork>', the method's variant named ('sprune (heads) good'); a weight method's bad mask drawn by the 'complement' rule says so."
+    m = u.parents['mask']
+    method, sub, variant = mask_method(u), u.params['subnetwork'], m.parents.get('good', m).params.get('variant')
+    by_complement = get_kind(method).mask == 'weights' and sub == 'bad' and m.params.get('bad_rule') != 'magnitude'
+    return f"{method}{f' ({variant})' if variant else ''} {sub}" + (' (complement)' if by_complement else '')
 
 # %% ../nbs/api/21a_kinds.ipynb #5c47fc08
 def _finetune_units(spec, at):

@@ -79,13 +79,13 @@ def summarise(store:str|Path, # the store's folder
 # %% ../nbs/api/24_report.ipynb #0f5d93a3
 def survivors(store:str|Path, # the store's folder
              )->pd.DataFrame:
-    "One row per good mask in the store: task, seed, method, heads and MLPs kept (structured masks) and sparsity."
+    "One row per good mask in the store: task, seed, method (and its variant), heads and MLPs kept (structured masks) and sparsity."
     st, rows = Store(store), []
     for u, _ in _done_units(st):
         f = st.dir(u.id)/'mask.safetensors'
         if get_kind(u.kind).slot != 'method' or not f.is_file(): continue
         m = Mask.load(f)
-        row = dict(task=u.params['task'], seed=u.parents['checkpoint'].params['seed'], method=u.kind)
+        row = dict(task=u.params['task'], seed=u.parents['checkpoint'].params['seed'], method=u.kind + (f" ({u.params['variant']})" if u.params.get('variant') else ''))
         if isinstance(m, StructuredMask): row.update(heads_kept=m.n_heads, heads=m.head.numel(), mlps_kept=m.n_mlps, mlps=m.mlp.numel())
         rows.append(dict(row, sparsity=round(float(m.sparsity), 4)))
     return pd.DataFrame(rows)

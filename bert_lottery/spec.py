@@ -17,8 +17,8 @@ from .subnets import BAD_RULES
 from .train import resolve_precision
 
 # %% auto #0
-__all__ = ['SWEEP_FIELDS', 'default_spec', 'choices', 'check_option', 'check_options', 'check_spec', 'expand', 'Spec',
-           'load_spec', 'check_model_name', 'needed_splits', 'check_inputs']
+__all__ = ['SWEEP_FIELDS', 'default_spec', 'choices', 'check_option', 'check_options', 'check_method_variants', 'check_spec',
+           'expand', 'Spec', 'load_spec', 'check_model_name', 'needed_splits', 'check_inputs']
 
 # %% ../nbs/api/22_spec.ipynb #43db4252
 SWEEP_FIELDS = dict(
@@ -80,6 +80,19 @@ def check_options(kind:Kind, # a registered kind that takes options
         if kind.check: kind.check(**opts)
     except (ValueError, TypeError) as e: raise ValueError(f"spec field {kind.name!r}: {e}") from None
 
+# %% ../nbs/api/22_spec.ipynb #d9bbeda5
+def check_method_variants(kind:Kind, # a method's kind
+                          sets:list, # its spec field, a list of option sets
+                         ):
+    "Raise a `ValueError` unless `sets` are valid option sets of the method `kind`, each named by a distinct `variant` but at most one (the method as it is)."
+    check_list(sets, f"spec field {kind.name!r}", lambda o: isinstance(o, dict), 'mappings of options, each but one with a `variant` name',
+               key=lambda o: json.dumps(o, sort_keys=True, default=str))
+    names = [o.get('variant') for o in sets]
+    if any(n is not None and (not isinstance(n, str) or not n) for n in names): raise ValueError(f"spec field {kind.name!r}: each `variant` is a non-empty name, not {names}")
+    check_list([n for n in names if n is not None], f"spec field {kind.name!r}'s variant names", lambda n: True, 'distinct names', empty=True)
+    if names.count(None) > 1: raise ValueError(f"spec field {kind.name!r}: {names.count(None)} option sets have no `variant` name; at most one may (the method as it is)")
+    for o in sets: check_options(kind, {k: v for k, v in o.items() if k != 'variant'})
+
 # %% ../nbs/api/22_spec.ipynb #280f7342
 def _is_task(t):
     "True when `get_task` knows `t`."
@@ -100,6 +113,7 @@ def check_spec(spec:dict # a spec with every field (`default_spec()` filled in)
         check_list(spec['ticket_seeds'], "spec field 'ticket_seeds'", lambda s: is_int(s) and s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
     for k in KINDS.values():
         if not k.takes_options: continue
+        if k.slot == 'method' and isinstance(spec[k.name], list): check_method_variants(k, spec[k.name]); continue
         if not k.variants: check_options(k, spec[k.name] or {}); continue
         sets = [] if spec[k.name] is None else spec[k.name]
         check_list(sets, f"spec field {k.name!r}", lambda o: isinstance(o, dict), 'mappings of options, one per unit', empty=True,
