@@ -3,7 +3,7 @@ published masks and of ours, the attention-pattern classifier, and the patterns 
 
 Usage: python experiments/analysis.py [--data_root ../shared/data] [--only STAGE ...]
 Stages (each skips what is already done):
-  sprune_seeds  s-pruning of runs/finetune/<TASK>_s{1337,86} (experiments/tickets.py made them) -> results/sprune/<TASK>_s<seed>/
+  sprune_seeds  s-pruning of runs/finetune/<TASK>_s{1337,86} (made with `bert_lottery finetune <TASK> --seed <SEED> --output_dir runs/finetune/<TASK>_s<SEED>`) -> results/sprune/<TASK>_s<seed>/
   analyse       stability, overlaps, survival heatmaps of the published masks and of ours -> results/analysis/{published,ours}/
   cnn           5-fold stratified cross-validation of the pattern CNN on raw and normed maps, the annotators' agreement,
                 and the classifiers trained on all agreed maps                           -> results/patterns/
