@@ -22,9 +22,14 @@ __all__ = ['EXECUTORS', 'Store', 'open_store', 'checkpoint_hash', 'run_unit', 'j
 
 # %% ../nbs/api/23_store.ipynb #ef62d422
 def _git_commit()->str|None:
-    "The commit of the code that runs, when it runs from a git checkout."
-    try: return subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
+    "The commit of the checkout this module is in, marked '+dirty' when tracked files differ from it; None outside a git checkout."
+    try:
+        git = lambda *a: subprocess.run(['git', *a], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=5).stdout.strip()
+        head = git('rev-parse', 'HEAD')
+        return (head + ('+dirty' if git('status', '--porcelain', '--untracked-files=no') else '')) if head else None
     except Exception: return None
+
+_CODE_COMMIT = _git_commit()   # read once, at import: the code that runs, though the checkout may move on while a runner lives
 
 # %% ../nbs/api/23_store.ipynb #3454e853
 class Store:
@@ -109,7 +114,7 @@ def run_unit(store:Store, # the store
         if out.exists(): shutil.rmtree(out)                                       # what a dead or failed run left
         out.mkdir(parents=True)
         man = dict(id=unit.id, kind=unit.kind, params=unit.params, parents={r: q.id for r, q in unit.parents.items()}, group=unit.group,
-                   status='running', host=socket.gethostname(), pid=os.getpid(), started=time.time(), git_commit=_git_commit(),
+                   status='running', host=socket.gethostname(), pid=os.getpid(), started=time.time(), git_commit=_CODE_COMMIT,
                    python=sys.version.split()[0], attempt=previous + 1)
         write_json(out/'manifest.json', man)
         counter.parent.mkdir(exist_ok=True); counter.write_text(str(previous + 1))
