@@ -5,6 +5,7 @@
 # %% ../nbs/api/22_spec.ipynb #152bf960
 from __future__ import annotations
 import inspect, json, numbers, os
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -233,7 +234,7 @@ def load_spec(spec:str|Path|dict, # a YAML file, a dict, or a `Spec` (not checke
         spec = _with_precision(spec, store, auto_as)
         try: units = expand(spec)                           # every kind can make its units: checks across fields (a ticket's sparsity against IMP's rounds)
         except (ValueError, TypeError) as e: raise ValueError(f"spec: {e}") from None
-        again = sorted({u.id for u in units if sum(v.id == u.id for v in units) > 1})
+        again = sorted(uid for uid, n in Counter(u.id for u in units).items() if n > 1)
         if again: raise ValueError(f"spec: two entries make the same unit ({', '.join(again)}): an option set given twice, once with its defaults written out?")
     elif spec.asked == 'auto' and (store is not None or auto_as is not None): spec = _with_precision(spec, store, auto_as)
     if inputs and not spec.inputs_checked:
