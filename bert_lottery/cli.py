@@ -542,7 +542,8 @@ def status_cmd(store:str, # the store's folder
     "Where a sweep stands: units by kind and status, what runs where, and the time left; print them."
     from bert_lottery.store import status
     s = status(store, **kwargs)
-    print(s['counts'].to_string()); print(f"running: {', '.join(s['running']) or 'nothing'}; about {s['eta_seconds'] / 60:.1f} minutes left")
+    running = ', '.join(f"{r['id']} (for {r['for_s']} s)" for r in s['running']) or 'nothing'
+    print(s['counts'].to_string()); print(f"running: {running}; about {s['eta_seconds'] / 60:.1f} minutes left")
 
 # %% ../nbs/api/25_cli.ipynb #857f0591
 @verb('report')

@@ -13,17 +13,19 @@ import numpy as np
 import torch
 from torch.utils._pytree import tree_map
 from torch.utils._python_dispatch import TorchDispatchMode
-from transformers import (AutoTokenizer, PreTrainedModel, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
+from transformers import (AutoModel, AutoTokenizer, PreTrainedModel, BertConfig, BertModel, BertForSequenceClassification, RobertaConfig, RobertaModel,
                           RobertaForSequenceClassification, ElectraConfig, ElectraModel, ElectraForSequenceClassification,
                           DistilBertConfig, DistilBertModel, DistilBertForSequenceClassification)
 
 from .batching import Encoded
 from .data import get_task, GLUE_TASKS, resolve_data_root
+from .attention import attention_maps, normed_attention_maps
 from .models import default_model
 
 # %% auto #0
 __all__ = ['FAMILIES', 'tiny_config', 'tiny_model', 'toy_split', 'toy_batch', 'finite_diff', 'OnDevice', 'fake_gpu',
-           'forward_devices', 'real_data_root', 'skip_message', 'toy_glue_root', 'tiny_checkpoint', 'toy_squad']
+           'forward_devices', 'real_data_root', 'skip_message', 'toy_glue_root', 'tiny_checkpoint', 'toy_squad',
+           'toy_attention_patterns']
 
 # %% ../nbs/api/01_fixtures.ipynb #a17b8a4e
 FAMILIES = dict(
@@ -278,3 +280,44 @@ def toy_squad(path:str|Path, # the JSON file to write, e.g. `<data_root>/squad/t
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(dict(version='1.1', data=data)), encoding='utf-8')
     return path
+
+# %% ../nbs/api/01_fixtures.ipynb #ac496f88
+_WORDS = 'the a dog cat runs sees big small red house tree river eats sleeps quickly near under over happy old'.split()
+
+def _rule_labels(maps:list)->list:
+    "Labels by a rule: the top third by diagonal mass 'diagonal', then the top third by first-column mass 'vertical', the rest 'heterogeneous'."
+    n, diag = len(maps), np.array([np.trace(m) / m.sum() for m in maps])
+    first = np.array([m[:, 0].sum() / m.sum() for m in maps])
+    out = ['heterogeneous'] * n
+    for i in np.argsort(-diag)[:n // 3]: out[i] = 'diagonal'
+    for i in [i for i in np.argsort(-first) if out[i] == 'heterogeneous'][:n // 3]: out[i] = 'vertical'
+    return out
+
+def toy_attention_patterns(path:str|Path, # the data root to write into (created): the maps go to <path>/attention_patterns
+                           n:int=30, # labelled maps
+                           seed:int=0, # seeds the inputs, layers and heads
+                          )->Path:
+    "Write a small `attention_patterns` folder (labels.tsv, raw/, normed/) of the default model's maps, made as the shared one; returns the data root."
+    g, root = np.random.default_rng(seed), Path(path)
+    out = root/'attention_patterns'
+    for d in ('raw', 'normed'): (out/d).mkdir(parents=True, exist_ok=True)
+    tok, model = AutoTokenizer.from_pretrained(default_model()), AutoModel.from_pretrained(default_model())
+    L, H = model.config.num_hidden_layers, model.config.num_attention_heads
+    rows, raw, normed = [], [], []
+    for i in range(n):
+        words = ' '.join(g.choice(_WORDS, int(g.integers(4, 12))))
+        ids = torch.tensor([tok(words)['input_ids']])
+        x = dict(input_ids=ids, attention_mask=torch.ones_like(ids), token_type_ids=torch.zeros_like(ids))
+        layer, head = int(g.integers(L)), int(g.integers(H))
+        raw.append(attention_maps(model, x)[0, layer, head].numpy())
+        normed.append(normed_attention_maps(model, x, normalize=True, projection='columns')[0, layer, head].numpy())
+        rows.append(dict(id=f'{i:04d}', task='toy', layer=str(layer), head=str(head), n_tokens=str(ids.shape[1]),
+                         tokens=' '.join(tok.convert_ids_to_tokens(ids[0].tolist()))))
+    for kind, maps in (('raw', raw), ('normed', normed)):
+        for r, m, label in zip(rows, maps, _rule_labels(maps)):
+            np.save(out/kind/f"{r['id']}.npy", m.astype(np.float32))
+            other = label if int(r['id']) % 8 else ('vertical' if label != 'vertical' else 'diagonal')
+            r.update({f'{kind}_a': label, f'{kind}_b': other, f'{kind}_label': label if other == label else ''})
+    cols = ['id', 'task', 'layer', 'head', 'n_tokens', 'raw_a', 'raw_b', 'raw_label', 'normed_a', 'normed_b', 'normed_label', 'tokens']
+    (out/'labels.tsv').write_text('\n'.join(['\t'.join(cols)] + ['\t'.join(r[c] for c in cols) for r in rows]) + '\n', encoding='utf-8')
+    return root

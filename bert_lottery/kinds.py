@@ -10,20 +10,25 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from .data import get_task
+from .data import get_task, resolve_data_root
 from .l0 import l0_checkpoint
 from .masks import Mask
 from .mprune import check_mprune_args, mprune_checkpoint
 from .sprune import check_sprune_args, sprune_checkpoint
+from .corpus import glue_corpus
+from .mlm import MlmRecipe, mlm_imp
 from .models import load_model
+from .patterns import pattern_classifier, task_head_patterns
+from .stats import analyse
 from .subnets import finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
 from .tickets import ImpRecipe, check_imp_args, check_sparsity, imp, omp, random_mask, transfer
 from .train import check_hparams, finetune
 
 # %% auto #0
 __all__ = ['SLOTS', 'SUBNETWORKS', 'KINDS', 'Unit', 'Kind', 'is_int', 'check_list', 'register', 'unregister', 'get_kind',
-           'Workspace', 'training_params', 'method_option_sets', 'method_units', 'on_checkpoint', 'dev_splits',
-           'training_splits', 'mask_method', 'mask_setting', 'ticket_cell', 'option_sets', 'imp_unit', 'imp_mask_file']
+           'Workspace', 'training_params', 'method_option_sets', 'cell_option_sets', 'method_units', 'on_checkpoint',
+           'dev_splits', 'training_splits', 'mask_method', 'mask_setting', 'ticket_cell', 'option_sets', 'imp_unit',
+           'imp_mask_file', 'default_goods', 'data_folder']
 
 # %% ../nbs/api/21a_kinds.ipynb #e0c494bf
 _HASHED_AS = dict(model_name='model')   # the key under which stores made before the rename to `model_name` hashed it: their units keep their ids
@@ -45,6 +50,7 @@ class Unit:
 
 # %% ../nbs/api/21a_kinds.ipynb #8224aa6a
 SLOTS = dict(   # where a kind's units hang in a sweep, in the order `spec.expand` visits them, and what the place `at` holds there
+    spec='once per spec, before its tasks: what needs no task (an MLM ticket, a classifier of labelled maps); at = {}; every other place has spec: these units',
     task='once per task; at = {task}',
     model='once per task and seed, exactly one unit: the fine-tuned checkpoint; at = {task, seed}',
     method='on each checkpoint, one unit per method the spec lists (`methods`): a good mask; at = {task, seed, checkpoint}',
@@ -52,6 +58,8 @@ SLOTS = dict(   # where a kind's units hang in a sweep, in the order `spec.expan
     evaluation='on each good mask, per subnetwork the spec lists (`subnetworks`), one unit per evaluation it lists (`evaluations`); at adds subnetwork and mask',
     masks='on each good mask, after its evaluations; at adds masks (subnetwork -> the unit that holds it)',
     checkpoint='on each task and seed, after its methods: what needs only the checkpoint (L0) or nothing else of the cell (the lottery-ticket kinds); at = {task, seed, checkpoint}',
+    task_end='on each task, after its seeds: what compares its seeds; at = {task, cells, spec}: cells maps seed -> {checkpoint, goods}, spec lists the spec slot\'s units',
+    end='once per spec, after its tasks: what compares tasks and seeds; at = {cells, spec}: cells maps (task, seed) -> {checkpoint, goods}',
 )
 SUBNETWORKS = ('good', 'random', 'bad')   # a method's own mask, and the two its samples draw of the same size
 
@@ -68,7 +76,7 @@ class Kind:
     runner_sets: tuple = ()         # the arguments of `options` that the runner sets, not the spec
     extra: tuple = ()               # spec options that are not arguments of `options` (L0: targets, seeds)
     check: Callable|None = None     # check(**options) raises a ValueError naming an invalid value
-    parents: tuple = ()             # the roles of its units' parents: 'checkpoint' (a heavy unit), 'good' (a method's), 'mask', 'imp'
+    parents: tuple = ()             # the roles of its units' parents: 'checkpoint' (a heavy unit), 'good' (a method's), 'mask', 'imp'; a role 'mask' also admits 'mask:<name>', one of many
     outputs: tuple|Callable = ()    # the files a unit writes to its folder, or outputs(params) -> them
     heavy: bool = False             # a unit writes a checkpoint to the store's heavy folder
     mask: str|None = None           # a method's masks: 'structured' (heads and MLPs) or 'weights'
@@ -77,6 +85,7 @@ class Kind:
     evaluation: str = ''            # the report's evaluation column for its rows: 'pruned', 'retrained' or ''
     score: Callable|None = None     # score(results) -> the number the report shows; None: results.json's score (Table 1's metric)
     variants: bool = False          # its spec field is a list of option sets, one unit per set on each cell (`[]`: no units), not one mapping
+    named_sets: bool = False        # its spec field is one mapping, or a list of them each but one named by `variant` (a method, L0)
 
     def outputs_of(self, params:dict)->tuple: return tuple(self.outputs(params) if callable(self.outputs) else self.outputs)
     @property
@@ -110,16 +119,15 @@ def check_list(v, # the value given
 
 # %% ../nbs/api/21a_kinds.ipynb #a7729010
 KINDS = {}   # name -> `Kind`, in the order registered (within a slot, `spec.expand`'s order where the spec's lists do not set one)
-_CHOSEN_BY = dict(method='methods', evaluation='evaluations')   # the slots whose kinds a spec list chooses; in the others a kind always runs or is a baseline
+_CHOSEN_BY = dict(method=('methods',), evaluation=('evaluations',), spec=(None, 'analyses'), task_end=('analyses',), end=('analyses',))   # the spec lists that may choose a slot's kinds (None: the kind runs when its own field asks); other slots: None or 'baselines'
 
 def register(kind:Kind # the kind to add (it replaces one of the same name)
             )->Kind:
     "Add `kind` to `KINDS` after checking that its declaration fits a sweep; returns it."
     def no(why): raise ValueError(f"kind {kind.name!r}: {why}")
     if kind.slot not in SLOTS: no(f"slot {kind.slot!r} is not one of {list(SLOTS)}")
-    want = _CHOSEN_BY.get(kind.slot)
-    if want and kind.chosen_by != want: no(f"a kind in slot {kind.slot!r} is chosen by the spec field {want!r}, not {kind.chosen_by!r}")
-    if not want and kind.chosen_by not in (None, 'baselines'): no(f"chosen_by must be None or 'baselines' in slot {kind.slot!r}, not {kind.chosen_by!r}")
+    allowed = _CHOSEN_BY.get(kind.slot, (None, 'baselines'))
+    if kind.chosen_by not in allowed: no(f"chosen_by must be {' or '.join(map(repr, allowed))} in slot {kind.slot!r}, not {kind.chosen_by!r}")
     if kind.slot == 'method' and (kind.mask not in ('structured', 'weights') or 'mask.safetensors' not in kind.outputs_of({})):
         no("a method declares mask='structured' or 'weights' and writes mask.safetensors")
     if kind.slot == 'model' and any(k.slot == 'model' and k.name != kind.name for k in KINDS.values()): no("one kind makes the checkpoint")
@@ -171,16 +179,24 @@ def training_params(spec:dict, # a checked spec
 def method_option_sets(spec:dict, # a checked spec
                        name:str, # a method's kind
                       )->list:
-    "The option sets of method `name`: its spec field is one mapping, or a list of them, each but one named by the key `variant`."
+    "The option sets of kind `name` (a method, L0): its spec field is one mapping, or a list of them, each but one named by the key `variant`."
     v = spec.get(name) or {}
     return [v] if isinstance(v, dict) else list(v)
 
+def cell_option_sets(spec:dict, # a checked spec
+                     name:str, # a kind with `named_sets`
+                     at:dict, # a place of the sweep, with its seed
+                    )->list:
+    "The option sets of `name` that run at `at`: the unnamed one everywhere, a named one on the seeds `variant_seeds` names (all when null)."
+    seeds = spec.get('variant_seeds')
+    return [o for o in method_option_sets(spec, name) if o.get('variant') is None or seeds is None or at['seed'] in seeds]
+
 def method_units(name:str # the method's kind
                 )->Callable:
-    "The `units` of a pruning method: one unit on each checkpoint per option set of `name` in the spec, with the task and the options (a named set's `variant` too)."
+    "The `units` of a pruning method: one unit on each checkpoint per option set of `name` in the spec, with the task and the options (a named set's `variant` too); a named set only on the seeds `variant_seeds` names."
     def units(spec, at):
         ft = at['checkpoint']
-        return [Unit(name, dict(task=at['task'], **dict(sorted(o.items()))), dict(checkpoint=ft), ft.id) for o in method_option_sets(spec, name)]
+        return [Unit(name, dict(task=at['task'], **dict(sorted(o.items()))), dict(checkpoint=ft), ft.id) for o in cell_option_sets(spec, name, at)]
     return units
 
 # %% ../nbs/api/21a_kinds.ipynb #f856b3b8
@@ -234,13 +250,13 @@ register(Kind('finetune', lambda p, ws: finetune(**p, data_root=ws.data_root, ou
 # %% ../nbs/api/21a_kinds.ipynb #cfb04273
 register(Kind('sprune', on_checkpoint(sprune_checkpoint), 'method', method_units('sprune'), chosen_by='methods', options=sprune_checkpoint,
               runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress'), check=check_sprune_args, parents=('checkpoint',),
-              outputs=('mask.safetensors', 'summary.json', 'history.json'), mask='structured',
+              outputs=('mask.safetensors', 'summary.json', 'history.json'), mask='structured', named_sets=True,
               splits=lambda p: dev_splits(p) | ({'train'} if p.get('score_split') == 'train' else set())));
 
 # %% ../nbs/api/21a_kinds.ipynb #6cfba5b6
 register(Kind('mprune', on_checkpoint(mprune_checkpoint), 'method', method_units('mprune'), chosen_by='methods', options=mprune_checkpoint,
               runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress'), check=check_mprune_args, parents=('checkpoint',),
-              outputs=('mask.safetensors', 'summary.json', 'history.json'), mask='weights', splits=dev_splits));
+              outputs=('mask.safetensors', 'summary.json', 'history.json'), mask='weights', splits=dev_splits, named_sets=True));
 
 # %% ../nbs/api/21a_kinds.ipynb #5217a02b
 def _sample_units(spec, at):
@@ -291,11 +307,15 @@ register(Kind('random_init', partial(_retrain, weights='random'), 'masks', _rand
 
 # %% ../nbs/api/21a_kinds.ipynb #41e3294d
 def _l0_units(spec, at):
-    opts, ft = dict(spec['l0'] or {}), at['checkpoint']
-    targets, seeds = opts.pop('targets', []), opts.pop('seeds', [0])
-    return [Unit('l0', dict(task=at['task'], target=t, seed=s, **dict(sorted(opts.items()))), dict(checkpoint=ft), ft.id) for t in targets for s in seeds]
+    ft, out = at['checkpoint'], []
+    for o in cell_option_sets(spec, 'l0', at):
+        opts = dict(o)
+        targets, seeds = opts.pop('targets', []), opts.pop('seeds', [0])
+        out += [Unit('l0', dict(task=at['task'], target=t, seed=s, **dict(sorted(opts.items()))), dict(checkpoint=ft), ft.id) for t in targets for s in seeds]
+    return out
 
 def _l0(p, ws):
+    p.pop('variant', None)
     summ = l0_checkpoint(ws.checkpoint(), output_dir=str(ws.out), data_root=ws.data_root, progress=ws.progress, **p)
     key = summ['main_metric'] if summ['main_metric'] in summ['pruned'] else next(iter(summ['pruned']))
     return dict(score=summ['pruned'][key], full_score=summ['full'][key], metric=key, **summ)
@@ -311,7 +331,7 @@ def _l0_splits(p):
 
 register(Kind('l0', _l0, 'checkpoint', _l0_units, options=l0_checkpoint, runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress', 'target', 'seed'),
               extra=('targets', 'seeds'), check=_check_l0, parents=('checkpoint',), outputs=('mask.safetensors', 'soft_mask.safetensors', 'summary.json', 'results.json'),
-              splits=_l0_splits, setting=lambda u: f"l0 {100 * u.params['target']:g}%", evaluation='pruned'));
+              splits=_l0_splits, setting=lambda u: f"l0 {100 * u.params['target']:g}%" + (f" ({u.params['variant']})" if u.params.get('variant') else ''), evaluation='pruned', named_sets=True));
 
 # %% ../nbs/api/21a_kinds.ipynb #4eabcf6c
 def ticket_cell(spec:dict, # a checked spec
@@ -386,7 +406,7 @@ register(Kind('ticket', _ticket, 'checkpoint', _ticket_units, options=_ticket_op
               parents=('imp',), outputs=('results.json',), splits=training_splits, setting=_ticket_setting, evaluation='retrained', variants=True));
 
 # %% ../nbs/api/21a_kinds.ipynb #52de8778
-def _transfer_options(source:str='MRPC', # the task whose IMP ticket (its final mask) is fine-tuned on each other task of the spec
+def _transfer_options(source:str='MRPC', # the task whose IMP ticket (its final mask) is fine-tuned on each other task of the spec; 'MLM': the spec's MLM ticket, on each task
                      ): "A transfer's options."
 
 def _transfer_units(spec, at):
@@ -394,6 +414,10 @@ def _transfer_units(spec, at):
     mine, tasks = get_task(at['task']).name, [get_task(t).name for t in spec['tasks']]
     out = []
     for o in option_sets(spec, 'transfer'):
+        if o['source'] == 'MLM':
+            mlm = [u for u in at['spec'] if u.kind == 'mlm_imp']
+            if len(mlm) != 1: raise ValueError(f"spec field 'transfer': source 'MLM' takes the spec's MLM ticket: give one `mlm_imp` option set, not {len(mlm)}")
+            out.append(Unit('transfer', training_params(spec, at, source='MLM'), dict(imp=mlm[0]))); continue
         src = get_task(o['source']).name
         if src not in tasks: raise ValueError(f"spec field 'transfer': source {o['source']!r} is not one of the spec's tasks {spec['tasks']}: its IMP run would not exist")
         if src != mine: out.append(Unit('transfer', training_params(spec, at, source=src), dict(imp=imp_unit(spec, src, at['seed']))))
@@ -405,9 +429,10 @@ def _transfer(p, ws):
 
 def _transfer_setting(u):
     ip = u.parents['imp'].params
-    return f"imp ticket {100 * ip.get('rounds', ImpRecipe.rounds) * ip.get('rate', ImpRecipe.rate):g}% from {u.params['source']}"
+    pct = f"{100 * ip.get('rounds', ImpRecipe.rounds) * ip.get('rate', ImpRecipe.rate):g}%"
+    return f"MLM ticket {pct}" if u.params['source'] == 'MLM' else f"imp ticket {pct} from {u.params['source']}"
 
-register(Kind('transfer', _transfer, 'checkpoint', _transfer_units, options=_transfer_options, check=lambda source='MRPC': get_task(source),
+register(Kind('transfer', _transfer, 'checkpoint', _transfer_units, options=_transfer_options, check=lambda source='MRPC': source == 'MLM' or get_task(source),
               parents=('imp',), outputs=('results.json',), splits=training_splits, setting=_transfer_setting, evaluation='retrained', variants=True));
 
 # %% ../nbs/api/21a_kinds.ipynb #73e2d69d
@@ -452,3 +477,99 @@ def _random_pruning(p, ws):
 register(Kind('random_pruning', _random_pruning, 'checkpoint', _random_pruning_units, options=_random_pruning_options,
               check=lambda sparsity=0.5, pooler=True: check_sparsity(sparsity), outputs=('results.json',), splits=training_splits, evaluation='retrained', variants=True,
               setting=lambda u: f"random pruning {100 * u.params['sparsity']:g}%" + ('' if u.params['pooler'] else ' (pooler dense)')));
+
+# %% ../nbs/api/21a_kinds.ipynb #6ec5f85d
+def _mlm_units(spec, at):
+    return [Unit('mlm_imp', dict(model_name=spec['model_name'], **dict(sorted(o.items())))) for o in option_sets(spec, 'mlm_imp')]
+
+def _mlm(p, ws):
+    corpus = glue_corpus(ws.data_root, p.pop('corpus_tasks'))
+    return mlm_imp(p.pop('model_name'), corpus, output_dir=ws.out, progress=ws.progress, **p)
+
+def _check_mlm(corpus_tasks=None, **opts):
+    check_list(corpus_tasks, "'corpus_tasks' (the GLUE tasks whose training sentences make the corpus)", lambda t: bool(get_task(t)), 'GLUE task names',
+               key=lambda t: get_task(t).name)
+    MlmRecipe(**{k: v for k, v in opts.items() if k != 'seed'})
+
+register(Kind('mlm_imp', _mlm, 'spec', _mlm_units, options=mlm_imp, runner_sets=('model_name', 'corpus', 'output_dir', 'progress'), extra=('corpus_tasks',),
+              check=_check_mlm, outputs=lambda p: ('mask.safetensors', 'summary.json', *[f'round_{k}.safetensors' for k in range(1, p.get('rounds', MlmRecipe.rounds) + 1)]),
+              splits=lambda p: {(get_task(t).name, 'train') for t in p['corpus_tasks']}, variants=True));
+
+# %% ../nbs/api/21a_kinds.ipynb #e29e19aa
+def default_goods(cell:dict, # a cell of `at['cells']`: its checkpoint and good masks
+                  method:str='sprune', # the method
+                 )->list:
+    "The good masks of `method` in `cell`: the method as it is, not its named variants."
+    return [g for g in cell['goods'] if g.kind == method and not g.params.get('variant')]
+
+# %% ../nbs/api/21a_kinds.ipynb #67a9be3a
+def data_folder(data_root:str|None, # the data root (None: $BERT_LOTTERY_DATA)
+                name:str, # a folder in it: 'attention_patterns', 'prasanna2020_masks'
+               )->Path:
+    "The folder `name` of the data root; a clear error when there is none."
+    root = resolve_data_root(data_root)
+    if root is None or not (root/name).is_dir():
+        raise FileNotFoundError(f"no folder {name}/ in the data root {str(root) if root else '(none: give data_root or set $BERT_LOTTERY_DATA)'}: the analyses read it")
+    return root/name
+
+# %% ../nbs/api/21a_kinds.ipynb #8da201fe
+def _pattern_cnn_units(spec, at): return [Unit('pattern_cnn', dict(sorted(o.items()))) for o in option_sets(spec, 'pattern_cnn')]
+
+def _check_pattern_cnn(maps='raw', normalize=False, merge_vertical=None, folds=5, epochs=40, seed=0):
+    if maps not in ('raw', 'normed'): raise ValueError(f"maps={maps!r} is invalid; valid values: ['raw', 'normed']")
+    if maps == 'raw' and normalize: raise ValueError("normalize=True is for normed maps (raw attention rows sum to 1 already)")
+    for name, v, least in (('folds', folds, 2), ('epochs', epochs, 1)):
+        if not (is_int(v) and v >= least): raise ValueError(f"{name}={v!r} is invalid: an integer >= {least}")
+
+def _pattern_cnn(p, ws): pattern_classifier(data_folder(ws.data_root, 'attention_patterns'), ws.out, progress=ws.progress, **p)
+
+register(Kind('pattern_cnn', _pattern_cnn, 'spec', _pattern_cnn_units, chosen_by='analyses', options=pattern_classifier,
+              runner_sets=('folder', 'output_dir', 'progress'), check=_check_pattern_cnn, outputs=('cv.json', 'cnn.safetensors'), variants=True));
+
+# %% ../nbs/api/21a_kinds.ipynb #6ad4e6ee
+def _head_patterns_units(spec, at):
+    clfs = {u.params['maps']: u for u in at['spec'] if u.kind == 'pattern_cnn' and not u.params['normalize'] and not u.params['merge_vertical']}
+    if not clfs: raise ValueError("head_patterns classifies heads with the spec's pattern classifiers: list pattern_cnn in analyses, with `pattern_cnn: [{maps: raw}, {maps: normed}]`")
+    o = spec['head_patterns'] or {}
+    seed = spec['seeds'][0] if o.get('checkpoint_seed') is None else o['checkpoint_seed']
+    if seed not in at['cells']: raise ValueError(f"head_patterns: checkpoint_seed {seed} is not one of the spec's seeds {spec['seeds']}")
+    masks = {f'mask:{s}': g for s, c in at['cells'].items() for g in default_goods(c)}
+    if not masks: raise ValueError("head_patterns compares heads with the super-survivors of s-pruning: list sprune in methods")
+    parents = dict(checkpoint=at['cells'][seed]['checkpoint'], **{f'cnn:{m}': u for m, u in sorted(clfs.items())}, **masks)
+    return [Unit('head_patterns', dict(task=at['task'], model_name=spec['model_name'], checkpoint_seed=seed, n_inputs=o.get('n_inputs', 30)), parents)]
+
+def _head_patterns(p, ws):
+    roles = ws.unit.parents
+    return task_head_patterns(p['task'], {r.split(':')[1]: ws.parent_file(r, 'cnn.safetensors') for r in roles if r.startswith('cnn:')},
+                              [ws.parent_file(r, 'mask.safetensors') for r in roles if r.startswith('mask:')], checkpoint=ws.checkpoint(),
+                              model_name=p['model_name'], n_inputs=p['n_inputs'], data_root=ws.data_root)
+
+def _check_head_patterns(n_inputs=30, checkpoint_seed=None):
+    if not (is_int(n_inputs) and n_inputs > 0): raise ValueError(f"n_inputs={n_inputs!r} is invalid: a positive integer")
+    if checkpoint_seed is not None and not is_int(checkpoint_seed): raise ValueError(f"checkpoint_seed={checkpoint_seed!r} is invalid: an integer, or null for the spec's first seed")
+
+register(Kind('head_patterns', _head_patterns, 'task_end', _head_patterns_units, chosen_by='analyses', options=task_head_patterns,
+              runner_sets=('task', 'classifiers', 'masks', 'checkpoint', 'model_name', 'data_root'), extra=('checkpoint_seed',), check=_check_head_patterns,
+              parents=('checkpoint', 'cnn', 'mask'), outputs=('results.json',), splits=lambda p: {get_task(p['task']).eval_splits[0]}));
+
+# %% ../nbs/api/21a_kinds.ipynb #8e2f2a1b
+def _stability_options(of:str='sprune', # whose masks: 'sprune' (this spec's, every task and seed) or 'published' (Prasanna et al.'s, in the data root)
+                      ): "A stability analysis's options."
+
+def _stability_units(spec, at):
+    def unit(o):
+        if o['of'] == 'published': return Unit('stability', dict(o))
+        masks = {f'mask:{t}:{s}': g for (t, s), c in at['cells'].items() for g in default_goods(c)}
+        if not masks: raise ValueError("stability of 'sprune' compares the masks of s-pruning: list sprune in methods")
+        return Unit('stability', dict(o), masks)
+    return [unit(o) for o in option_sets(spec, 'stability')]
+
+def _stability(p, ws):
+    src = data_folder(ws.data_root, 'prasanna2020_masks') if p['of'] == 'published' else [ws.parent_file(r, 'mask.safetensors') for r in ws.unit.parents]
+    analyse(src, ws.out)
+
+def _check_stability(of='sprune'):
+    if of not in ('sprune', 'published'): raise ValueError(f"of={of!r} is invalid; valid values: ['sprune', 'published']")
+
+register(Kind('stability', _stability, 'end', _stability_units, chosen_by='analyses', options=_stability_options, check=_check_stability,
+              parents=('mask',), outputs=('stability.csv', 'stability.md'), variants=True));

@@ -28,7 +28,7 @@ from .train import make_optimizer
 
 # %% auto #0
 __all__ = ['logits_at', 'mlm_loss', 'mlm_eval', 'mlm_train', 'load_mlm', 'train_head', 'mlm_model', 'check_mlm_rounds',
-           'MlmSchedule', 'mlm_imp_loop', 'mlm_imp']
+           'MlmSchedule', 'mlm_imp_loop', 'MlmRecipe', 'mlm_imp']
 
 # %% ../nbs/api/28_mlm.ipynb #f710afb2
 def _to(batch:dict, device)->dict: return {k: v.to(device) for k, v in batch.items()}
@@ -206,21 +206,27 @@ def mlm_imp_loop(model, # a masked-LM model with pre-trained weights and a head 
     return [m.replace(method='imp-mlm', rate=o.rate, rounds=o.rounds, rewind=o.rewind, train_last=o.train_last, pooler=False) for m in masks], records
 
 # %% ../nbs/api/28_mlm.ipynb #4a702855
-@options_from(MlmSchedule)
+@dataclass
+class MlmRecipe(MlmSchedule):
+    "A whole MLM IMP run's options: the `MlmSchedule` of its rounds, its blocks and masking, and the fresh head's training."
+    block_size:int=512 # tokens per block (the original: 512)
+    batch_size:int=16 # blocks per step (the original: 16)
+    mlm_probability:float=0.15 # share of the tokens to predict
+    head_steps:int=500 # steps to train a fresh MLM head on the frozen encoder (not used when the checkpoint has one)
+    head_lr:float=3e-3 # the head's peak learning rate
+    eval_blocks:int=64 # held-out blocks (the first of the corpus) for the loss and perplexity
+
+# %% ../nbs/api/28_mlm.ipynb #f9e480c9
+@options_from(MlmRecipe)
 def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the embedded default
             corpus=None, # a `Corpus` or anything `load_corpus` reads, e.g. `glue_corpus(...)`
             output_dir:str|Path|None=None, # where the masks and summary.json go
             seed:int=42, # seeds the head, the data order, the masking and dropout
-            block_size:int=512, # tokens per block (the original: 512)
-            batch_size:int=16, # blocks per step (the original: 16)
-            mlm_probability:float=0.15, # share of the tokens to predict
-            head_steps:int=500, # steps to train a fresh MLM head on the frozen encoder (not used when the checkpoint has one)
-            head_lr:float=3e-3, # the head's peak learning rate
-            eval_blocks:int=64, # held-out blocks (the first of the corpus) for the loss and perplexity
             progress:bool=True, # show progress bars
             **kwargs)->dict:
     "IMP on the masked-LM objective (Chen et al.'s `LT_pretrain.py`); saves every round's mask and returns the summary."
-    o = options(MlmSchedule, kwargs, 'mlm_imp')
+    o = options(MlmRecipe, kwargs, 'mlm_imp')
+    block_size, batch_size, mlm_probability, head_steps, head_lr, eval_blocks = o.block_size, o.batch_size, o.mlm_probability, o.head_steps, o.head_lr, o.eval_blocks
     t0, corpus = time.perf_counter(), load_corpus(corpus)
     tok, model, fresh = load_mlm(model_name, seed)
     need = eval_blocks + batch_size * max(o.trained_steps, head_steps if fresh else 0, 1)
@@ -232,7 +238,7 @@ def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the e
         train_head(model, fresh, mlm_batches(train_blocks, tok, batch_size, seed + 1, mlm_probability), head_steps, head_lr, progress)
         head['after'] = mlm_eval(model, evals)
     set_seed(seed)
-    masks, records = mlm_imp_loop(model, mlm_batches(train_blocks, tok, batch_size, seed, mlm_probability), evals, progress=progress, **as_kwargs(o))
+    masks, records = mlm_imp_loop(model, mlm_batches(train_blocks, tok, batch_size, seed, mlm_probability), evals, progress=progress, **as_kwargs(o, MlmSchedule))
     meta = dict(task='MLM', model=model_name or DEFAULT_MODEL_NAME, corpus=corpus.source, seed=seed, steps_per_round=o.steps_per_round,
                 block_size=block_size, batch_size=batch_size, lr=o.lr, mlm_probability=mlm_probability, head_steps=head['steps'],
                 head_lr=head_lr, weight_decay=o.weight_decay, max_grad_norm=o.max_grad_norm, decay_steps=o.decay_steps)

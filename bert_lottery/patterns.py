@@ -4,25 +4,32 @@
 
 # %% ../nbs/api/19_patterns.ipynb #ae5499dc
 from __future__ import annotations
-import csv, json, os
+import csv, json, os, time
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+from scipy.stats import pearsonr
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 from tqdm.auto import tqdm
+from transformers import AutoModel, AutoTokenizer
 
 from .attention import attention_maps, normed_attention_maps
-from .batching import glue_loader, model_inputs
+from .batching import encode, glue_loader, model_inputs
+from .data import get_task, load_glue, seeded_subset
+from .files import write_json
+from .masks import StructuredMask
+from .models import default_model, load_checkpoint, load_model
+from .subnets import super_survivors
 
 # %% auto #0
 __all__ = ['PATTERNS', 'load_labelled_maps', 'load_original_maps', 'rebuild_normed_maps', 'annotator_agreement', 'PatternCNN',
            'pad_map', 'prepare', 'train_cnn', 'predict_patterns', 'cross_validate', 'save_classifier',
-           'load_classifier', 'head_patterns']
+           'load_classifier', 'head_patterns', 'training_maps', 'pattern_classifier', 'task_head_patterns']
 
 # %% ../nbs/api/19_patterns.ipynb #231eba6f
 PATTERNS = ('vertical', 'diagonal', 'vertical+diagonal', 'block', 'heterogeneous')
@@ -228,3 +235,69 @@ def head_patterns(model, # a BERT-family model
         c = nn.functional.one_hot(pred, n_classes).sum(0)                    # [L, H, classes]
         counts = c if counts is None else counts + c
     return counts.float() / counts.sum(-1, keepdim=True)
+
+# %% ../nbs/api/19_patterns.ipynb #b91f726a
+def training_maps(folder:str|Path, # a folder with labels.tsv, raw/ and normed/ (the shared `attention_patterns`)
+                  maps:str='raw', # 'raw' or 'normed'
+                  normalize:bool=False, # normed maps: the shared files as they are (rows sum to 1, W_o's columns), not the original's ||alpha f|| (W_o's rows) recomputed
+                 )->tuple:
+    "The rows of labels.tsv, the agreed labels (None where the annotators disagree) and the maps a classifier of `maps` learns from."
+    stored, labels, rows = load_labelled_maps(folder, maps)
+    if maps == 'raw' and normalize: raise ValueError("normalize=True is for normed maps: raw attention rows sum to 1 already")
+    if maps == 'raw' or normalize: return rows, labels, stored
+    tok, model = AutoTokenizer.from_pretrained(default_model()), AutoModel.from_pretrained(default_model())
+    renorm = lambda m: m / m.sum(1, keepdims=True).clip(1e-12)
+    err = max(float(np.abs(renorm(m) - s).max()) for m, s in zip(rebuild_normed_maps(rows, model, tok, projection='columns'), stored))
+    if err > 1e-4: raise ValueError(f"the normed maps recomputed from {Path(folder)/'labels.tsv'} with the default model differ from the files in "
+                                    f"{Path(folder)/'normed'} by {err:.1e} (renormalised): not the maps that were labelled, so the original's cannot be made")
+    return rows, labels, rebuild_normed_maps(rows, model, tok, projection='rows')
+
+# %% ../nbs/api/19_patterns.ipynb #3888768b
+def pattern_classifier(folder:str|Path, # a folder with labels.tsv, raw/ and normed/ (the shared `attention_patterns`)
+                       output_dir:str|Path, # where cv.json and cnn.safetensors go
+                       maps:str='raw', # 'raw' or 'normed'
+                       normalize:bool=False, # normed maps: the shared files (rows sum to 1), not the original's ||alpha f|| (see `training_maps`)
+                       merge_vertical:bool|None=None, # fold 'vertical+diagonal' into 'vertical'; None: as the original, for raw maps only
+                       folds:int=5, # stratified cross-validation folds
+                       epochs:int=40, # training epochs, as the original
+                       seed:int=0, # seeds the folds and the training
+                       progress:bool=False, # show the epochs
+                      )->dict:
+    "Cross-validate the pattern CNN on one kind of labelled map, train it on all agreed maps, and write cv.json and cnn.safetensors; returns the cross-validation."
+    t0, out = time.perf_counter(), Path(output_dir)
+    rows, labels, ms = training_maps(folder, maps, normalize)
+    data = prepare(ms, labels, maps, merge_vertical=merge_vertical)
+    cv = cross_validate(data, folds=folds, epochs=epochs, seed=seed, progress=progress)
+    normed = maps == 'normed'
+    flags = dict(row_normalized=normalize if normed else None, projection=('columns' if normalize else 'rows') if normed else None)
+    save_classifier(train_cnn(data['X'], data['y'], len(data['classes']), epochs=epochs, seed=seed, progress=progress), out/'cnn.safetensors',
+                    data['classes'], **flags)
+    cv.update(maps=maps, agreement=annotator_agreement(rows, maps), epochs=epochs, disagreed=data['disagreed'], merged_vertical=data['merged_vertical'],
+              seconds=time.perf_counter() - t0, **flags)
+    write_json(out/'cv.json', cv)
+    return cv
+
+# %% ../nbs/api/19_patterns.ipynb #2c42baf7
+def task_head_patterns(task:str, # the GLUE task
+                       classifiers:dict, # kind of map ('raw', 'normed') -> a saved classifier (`pattern_classifier`'s cnn.safetensors)
+                       masks:list, # the task's s-pruning masks, one file per fine-tuning seed
+                       checkpoint:str|None=None, # a fine-tuned checkpoint of the task (None: the pre-trained model only)
+                       model_name:str|None=None, # the pre-trained model (None: the embedded default)
+                       n_inputs:int=30, # dev inputs whose maps are classified (a seeded subset)
+                       data_root:str|None=None, # GLUE data root
+                      )->dict:
+    "Each head's share of maps in each class, pre-trained and fine-tuned, per classifier, with the Pearson r of super-survival and the heterogeneous share."
+    t = get_task(task)
+    sup = super_survivors([StructuredMask.load(m) for m in masks])
+    out = dict(task=t.name, n_inputs=n_inputs, super_heads=sup.head.flatten().tolist(), masks=len(masks))
+    for which in ('pretrained', 'finetuned') if checkpoint else ('pretrained',):
+        tok, model = load_model(model_name, t) if which == 'pretrained' else load_checkpoint(checkpoint, t)
+        enc = encode(tok, seeded_subset(load_glue(t, t.eval_splits[0], data_root), n_inputs, seed=0))
+        for kind, path in classifiers.items():
+            clf, classes, size = load_classifier(path)
+            frac = head_patterns(model, enc, clf, len(classes), size, kind, pad_id=tok.pad_token_id or 0)
+            het = frac[..., classes.index('heterogeneous')].flatten().numpy()
+            r = float(pearsonr(sup.head.flatten().numpy(), het)[0]) if het.std() > 0 and sup.head.std() > 0 else None
+            out[f'{which}_{kind}'] = dict(classes=classes, fractions=frac.tolist(), pearson_super_heterogeneous=r,
+                                          row_normalized=clf.row_normalized, projection=clf.projection)
+    return out

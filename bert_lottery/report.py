@@ -16,7 +16,7 @@ from .models import load_model
 from .mprune import component_density, plot_density
 from .kinds import get_kind, mask_method
 from .spec import expand, load_spec
-from .store import Store
+from .store import Store, store_units
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'TABLE1_METRIC', 'summarise', 'survivors', 'walltimes', 'plot_scores', 'report', 'findings']
@@ -42,7 +42,7 @@ TABLE1_METRIC = {'STS-B': 'pearson'}   # the paper's Table 1 reports Pearson for
 # %% ../nbs/api/24_report.ipynb #bf726901
 def _done_units(store:Store, spec:dict|None=None):
     "The units of `spec` (default: the store's spec.json) that are done in `store`, with their manifests."
-    units = expand(spec if spec is not None else json.loads((store.root/'spec.json').read_text()))
+    units = expand(spec) if spec is not None else store_units(store.root)
     return [(u, store.manifest(u.id)) for u in units if store.status(u.id) == 'done']
 
 def _table1_score(task:str, r:dict)->float:

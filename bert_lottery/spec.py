@@ -31,8 +31,10 @@ SWEEP_FIELDS = dict(
     subnetworks=['good', 'random', 'bad'],   # which masks are evaluated
     evaluations=['pruned', 'retrained'],     # on the fine-tuned model, or fine-tuned from the pre-trained weights
     baselines=['majority', 'random_init'],   # majority class; re-initialised model with a random s-mask
+    analyses=[],                 # what compares the units: pattern_cnn (a classifier of attention maps), head_patterns (per task), stability (across tasks and seeds)
     bad_rule='magnitude',        # m-pruning's bad subnetwork: 'magnitude' (the smallest fine-tuned weights, as the original) or 'complement'
     ticket_seeds=None,           # the seeds whose cells run the lottery-ticket kinds (imp, ticket, transfer, omp, random_pruning); null: every seed
+    variant_seeds=None,          # the seeds whose cells run a method's named variants (the method as it is runs on every seed); null: every seed
 )
 
 # %% ../nbs/api/22_spec.ipynb #abbe67fb
@@ -42,9 +44,9 @@ def default_spec()->dict:
 
 # %% ../nbs/api/22_spec.ipynb #d924384d
 def choices()->dict:
-    "The values each list field of a spec may hold: the registered kinds for `methods`, `evaluations` and `baselines`."
+    "The values each list field of a spec may hold: the registered kinds for `methods`, `evaluations`, `baselines` and `analyses`."
     listed = lambda f: tuple(k.name for k in KINDS.values() if k.chosen_by == f)
-    return dict(methods=listed('methods'), subnetworks=SUBNETWORKS, evaluations=listed('evaluations'), baselines=listed('baselines'))
+    return dict(methods=listed('methods'), subnetworks=SUBNETWORKS, evaluations=listed('evaluations'), baselines=listed('baselines'), analyses=listed('analyses'))
 
 # %% ../nbs/api/22_spec.ipynb #22aafd73
 _TYPES = {'int': (is_int, 'an integer'), 'float': (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool), 'a number'),
@@ -85,7 +87,7 @@ def check_options(kind:Kind, # a registered kind that takes options
 def check_method_variants(kind:Kind, # a method's kind
                           sets:list, # its spec field, a list of option sets
                          ):
-    "Raise a `ValueError` unless `sets` are valid option sets of the method `kind`, each named by a distinct `variant` but at most one (the method as it is)."
+    "Raise a `ValueError` unless `sets` are valid option sets of `kind` (a method, L0), each named by a distinct `variant` but at most one (the kind as it is)."
     check_list(sets, f"spec field {kind.name!r}", lambda o: isinstance(o, dict), 'mappings of options, each but one with a `variant` name',
                key=lambda o: json.dumps(o, sort_keys=True, default=str))
     names = [o.get('variant') for o in sets]
@@ -110,11 +112,11 @@ def check_spec(spec:dict # a spec with every field (`default_spec()` filled in)
     check_list(spec['seeds'], "spec field 'seeds'", is_int, 'integers')
     for f, valid in choices().items(): check_list(spec[f], f"spec field {f!r}", lambda x: x in valid, list(valid), empty=True)
     if spec['bad_rule'] not in BAD_RULES: raise ValueError(f"spec field 'bad_rule' is {spec['bad_rule']!r}; valid values: {list(BAD_RULES)}")
-    if spec['ticket_seeds'] is not None:
-        check_list(spec['ticket_seeds'], "spec field 'ticket_seeds'", lambda s: is_int(s) and s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
+    for f in ('ticket_seeds', 'variant_seeds'):
+        if spec[f] is not None: check_list(spec[f], f"spec field {f!r}", lambda s: is_int(s) and s in spec['seeds'], f"seeds of the spec's 'seeds' {spec['seeds']}, or null for all")
     for k in KINDS.values():
         if not k.takes_options: continue
-        if k.slot == 'method' and isinstance(spec[k.name], list): check_method_variants(k, spec[k.name]); continue
+        if k.named_sets and isinstance(spec[k.name], list): check_method_variants(k, spec[k.name]); continue
         if not k.variants: check_options(k, spec[k.name] or {}); continue
         sets = [] if spec[k.name] is None else spec[k.name]
         check_list(sets, f"spec field {k.name!r}", lambda o: isinstance(o, dict), 'mappings of options, one per unit', empty=True,
@@ -132,7 +134,7 @@ def _units(spec:dict, slot:str, at:dict)->list:
     out = []
     for k in _chosen(spec, slot):
         for u in k.units(spec, at):
-            if u.kind != k.name or not set(u.parents) <= set(k.parents):
+            if u.kind != k.name or not {r.split(':')[0] for r in u.parents} <= set(k.parents):
                 raise ValueError(f"kind {k.name!r} made a {u.kind!r} unit with parents {sorted(u.parents)}; it declares {list(k.parents)}")
             out.append(u)
     return out
@@ -160,21 +162,27 @@ def _parents_first(units:list)->list:
 def expand(spec:dict # a checked spec (from `load_spec`); a plain dict is checked first
           )->list:
     "Every unit of the sweep, parents before children."
-    s, out = spec if isinstance(spec, Spec) else load_spec(spec), []
+    s = spec if isinstance(spec, Spec) else load_spec(spec)
+    first = _units(s, 'spec', {})
+    out = list(first)
+    cells = {}                                                                 # (task, seed) -> its checkpoint and good masks
     for task in s['tasks']:
-        out += _units(s, 'task', dict(task=task))
+        out += _units(s, 'task', dict(task=task, spec=first))
         for seed in s['seeds']:
-            at = dict(task=task, seed=seed)
+            at = dict(task=task, seed=seed, spec=first)
             model = _units(s, 'model', at)
             if len(model) != 1: raise ValueError(f"the 'model' slot makes one unit per task and seed, not {len(model)}")
             out += model; at['checkpoint'] = model[0]
+            cells[task, seed] = dict(checkpoint=model[0], goods=[])
             for good in _units(s, 'method', at):
                 samples = _units(s, 'sample', dict(at, good=good))
-                out += [good, *samples]
+                out += [good, *samples]; cells[task, seed]['goods'].append(good)
                 masks = _masks(good, samples)
                 for sub in s['subnetworks']: out += _units(s, 'evaluation', dict(at, good=good, subnetwork=sub, mask=masks[sub]))
                 out += _units(s, 'masks', dict(at, good=good, masks=masks))
             out += _units(s, 'checkpoint', at)
+        out += _units(s, 'task_end', dict(task=task, cells={seed: cells[task, seed] for seed in s['seeds']}, spec=first))
+    out += _units(s, 'end', dict(cells=cells, spec=first))
     return _parents_first(out)
 
 # %% ../nbs/api/22_spec.ipynb #fde8b24f
@@ -267,8 +275,9 @@ def needed_splits(spec:Spec # a checked spec
     out = {}
     for u in expand(spec):
         k = get_kind(u.kind)
-        for split in sorted(k.splits(u.params) if k.splits else ()):
-            kinds = out.setdefault((get_task(u.params['task']).name, split), [])
+        for split in sorted(k.splits(u.params) if k.splits else (), key=str):   # a split of the unit's task, or (task, split)
+            task, split = split if isinstance(split, tuple) else (u.params['task'], split)
+            kinds = out.setdefault((get_task(task).name, split), [])
             if u.kind not in kinds: kinds.append(u.kind)
     return out
 

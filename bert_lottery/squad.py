@@ -26,7 +26,7 @@ from .train import Recipe, check_hparams, eval_batch_size, make_accelerator, tra
 
 # %% auto #0
 __all__ = ['load_qa_model', 'SpanLabels', 'span_logits', 'evaluate_squad', 'squad_splits', 'fit_to_qa', 'train_squad',
-           'SquadRecipe', 'finetune_squad', 'imp_squad', 'omp_squad']
+           'SquadRecipe', 'finetune_squad', 'SquadImpRecipe', 'imp_squad', 'omp_squad']
 
 # %% ../nbs/api/27_squad.ipynb #283d83f6
 def load_qa_model(model_name:str|None=None, # hub name or path of a BERT-family model or a fine-tuned QA checkpoint; None = the embedded all-MiniLM-L6-v2
@@ -180,23 +180,32 @@ def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family
     acc.wait_for_everyone()
     return res
 
+# %% ../nbs/api/27_squad.ipynb #c778eaad
+@dataclass
+class SquadImpRecipe(SquadRecipe):
+    "An IMP run's options on SQuAD: the `SquadRecipe` of its rounds' training, and the rounds."
+    rounds:int=5 # pruning rounds; the final sparsity is rounds x rate
+    rate:float=0.1 # fraction of the original weights pruned per round
+    epochs_per_round:float=4 # training epochs in each round (LT_squad.py: 22,000 steps, about 4 epochs)
+    rewind_classifier:bool=False # rewind the span head too (Chen et al. do not)
+    pooler:bool=True # pool the pooler's weight too, where the model has one (QA models of transformers 5 have none)
+    def __post_init__(self): super().__post_init__(); check_imp_args(self.rounds, self.rate)
+
+_IMP_FIELDS = ('rounds', 'rate', 'epochs_per_round', 'rewind_classifier', 'pooler')   # in a run's meta as the masks record them, not again
+
 # %% ../nbs/api/27_squad.ipynb #061fcb50
-@options_from(SquadRecipe, but=('epochs', 'decay_epochs'))   # each round sets its own
+@options_from(SquadImpRecipe, but=('epochs', 'decay_epochs'))   # each round sets its own
 def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask), round_<k>.safetensors, history and summary go
               model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
               data_root:str|None=None, # a folder holding squad/train-v1.1.json and squad/dev-v1.1.json; None = $BERT_LOTTERY_DATA
               seed:int=42, # seed of the span head, the data order and dropout
-              rounds:int=5, # pruning rounds; the final sparsity is rounds x rate
-              rate:float=0.1, # fraction of the original weights pruned per round
-              epochs_per_round:float=4, # training epochs in each round (LT_squad.py: 22,000 steps, about 4 epochs)
-              rewind_classifier:bool=False, # rewind the span head too (Chen et al. do not)
-              pooler:bool=True, # pool the pooler's weight too, where the model has one (QA models of transformers 5 have none)
               train_subset:int|None=None, # train on a seeded random subset of this many questions
               dev_subset:int|None=None, # evaluate on a seeded random subset of this many questions
               progress:bool=True, # show progress bars
               **kwargs)->dict:
     "Iterative magnitude pruning with rewinding on SQuAD v1.1, scored by dev F1; saves every round's mask and returns the summary."
-    o = options(SquadRecipe, kwargs, 'imp_squad'); check_imp_args(rounds, rate)
+    o = options(SquadImpRecipe, kwargs, 'imp_squad')
+    rounds, rate, epochs_per_round = o.rounds, o.rate, o.epochs_per_round
     hp = dict(lr=o.lr, batch_size=o.batch_size, warmup=o.warmup, weight_decay=o.weight_decay)
     tok, m = load_qa_model(model_name, seed)
     data = squad_splits(tok, data_root, max_length=o.max_length, doc_stride=o.doc_stride, max_query_length=o.max_query_length,
@@ -208,9 +217,9 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
                           **{**as_kwargs(o, Recipe), 'epochs': epochs_per_round, 'decay_epochs': rounds * epochs_per_round})
         done.append(log['metrics']); return log['metrics']['f1']
     t0 = time.perf_counter()
-    final, history = imp_loop(m, finetune_round, rounds=rounds, rate=rate, rewind_classifier=rewind_classifier, pooler=pooler, progress=progress)
+    final, history = imp_loop(m, finetune_round, rounds=rounds, rate=rate, rewind_classifier=o.rewind_classifier, pooler=o.pooler, progress=progress)
     meta = dict(task='SQuAD v1.1', model=model_name or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round,
-                **hp, **{k: v for k, v in kwargs.items() if k not in hp})   # the given options beyond these, as given
+                **hp, **{k: v for k, v in kwargs.items() if k not in hp and k not in _IMP_FIELDS})   # the given options beyond these, as given
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric='f1', round_scores=[h.metric for h in history], round_metrics=done,
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/api/17_stats.ipynb #5bf909a8
 from __future__ import annotations
-import glob
+import glob, json
 from itertools import combinations
 from pathlib import Path
 
@@ -143,14 +143,22 @@ def plot_importance_steps(history:list, # `PruneStep`s of an s-pruning run (with
     return ax
 
 # %% ../nbs/api/17_stats.ipynb #05785a28
-def load_mask_set(source:str|Path, # an original-layout root, a runner's store, or a glob of mask files
+def _method_as_it_is(mask_file:str)->bool:
+    "Whether a store's s-pruning mask is the method as it is: its unit's manifest names no `variant` (a file outside a store is)."
+    man = Path(mask_file).parent/'manifest.json'
+    return not man.is_file() or not json.loads(man.read_text()).get('params', {}).get('variant')
+
+def load_mask_set(source:str|Path|list, # an original-layout root, a runner's store, a glob of mask files, or a list of them
                   mode:str='heads_mlps', # the original layout's mode folder
                  )->list:
-    "Structured masks with `task` and `finetune_seed` in meta, from any of the three sources."
+    "Structured masks with `task` and `finetune_seed` in meta, from any of the four sources (a store's: s-pruning as it is, not its named variants)."
+    if isinstance(source, (list, tuple)): return [StructuredMask.load(f) for f in source]
     p = Path(source)
     if p.is_dir() and (p/mode).is_dir(): return read_original_masks(p, mode)
-    if p.is_dir() and (p/'units').is_dir(): source = p/'units'/'sprune-*'/'mask.safetensors'     # a runner store: its s-pruning masks
     files = sorted(glob.glob(str(source)))
+    if p.is_dir() and (p/'units').is_dir():                                                   # a runner store: its s-pruning masks
+        source = p/'units'/'sprune-*'/'mask.safetensors'
+        files = [f for f in sorted(glob.glob(str(source))) if _method_as_it_is(f)]
     if not files: raise FileNotFoundError(f"No masks at {source!r}: give an original-layout folder (with {mode}/), a runner's store, or a glob of mask files")
     return [StructuredMask.load(f) for f in files]
 
@@ -179,7 +187,7 @@ def _figure(fig, out:Path, name:str)->list:
     return [out/f'{name}.png']
 
 # %% ../nbs/api/17_stats.ipynb #a159aa6c
-def analyse(source:str, # an original-layout folder (with heads_mlps/), or a glob of structured mask files
+def analyse(source:str|list, # an original-layout folder (with heads_mlps/), a runner's store, a glob of structured mask files, or a list of them
             output_dir:str, # where the tables and figures go
             mode:str='heads_mlps', # the original layout's mode folder
            )->list:

@@ -18,7 +18,8 @@ from .spec import Spec, expand, load_spec
 
 # %% auto #0
 __all__ = ['EXECUTORS', 'Store', 'open_store', 'checkpoint_hash', 'run_unit', 'jobs', 'run_job', 'statuses', 'run_local',
-           'worker', 'worker_env', 'run_processes', 'run_ray', 'auto_executor', 'run', 'failures', 'status']
+           'worker', 'worker_env', 'run_processes', 'run_ray', 'auto_executor', 'run', 'store_units', 'failures',
+           'status', 'finetune_seed', 'find_unit']
 
 # %% ../nbs/api/23_store.ipynb #ef62d422
 def _git_commit()->str|None:
@@ -342,12 +343,19 @@ def run(spec:dict|str, # the spec (dict or YAML file)
     if executor == 'processes': return run_processes(spec, store, workers or 2)
     return run_ray(spec, store, workers, gpus_per_job=gpus_per_job, address=address, progress=progress)
 
+# %% ../nbs/api/23_store.ipynb #39af4584
+def store_units(store:str|Path, # the store's folder
+               )->list:
+    "Every unit of the spec the store holds (its spec.json), parents first."
+    st = Store(store)
+    if not (st.root/'spec.json').is_file(): raise FileNotFoundError(f"{st.root} holds no spec.json: not a store (run a spec into it first)")
+    return expand(json.loads((st.root/'spec.json').read_text()))
+
 # %% ../nbs/api/23_store.ipynb #9ec80d6e
 def failures(store:str|Path, # the store's folder
             )->list:
     "The failed units of the store's spec, with their error, and the units blocked below them."
-    st = Store(store)
-    units = expand(json.loads((st.root/'spec.json').read_text()))
+    st, units = Store(store), store_units(store)
     now = statuses(st, units)
     return [dict(id=u.id, kind=u.kind, task=u.params.get('task'), status=now[u.id],
                  error=(st.manifest(u.id) or {}).get('error', 'a unit it needs failed')) for u in units if now[u.id] in ('failed', 'blocked')]
@@ -357,9 +365,7 @@ def status(store:str|Path, # the store's folder
            workers:int=1, # for the estimate of the time left
           )->dict:
     "Counts by kind and status, the running units, and an estimate of the seconds left."
-    st = Store(store)
-    if not (st.root/'spec.json').is_file(): raise FileNotFoundError(f"{st.root} holds no spec.json: not a store (run a spec into it first)")
-    units = expand(json.loads((st.root/'spec.json').read_text()))
+    st, units = Store(store), store_units(store)
     now = statuses(st, units)
     counts = pd.crosstab(pd.Series([u.kind for u in units], name='kind'), pd.Series([now[u.id] for u in units], name='status'))
     secs = {}
@@ -372,3 +378,21 @@ def status(store:str|Path, # the store's folder
     running = [dict(id=u.id, host=st.manifest(u.id)['host'], pid=st.manifest(u.id)['pid'],
                     for_s=round(time.time() - st.manifest(u.id)['started'])) for u in units if now[u.id] == 'running']
     return dict(counts=counts, running=running, mean_seconds=mean, eta_seconds=eta, units=len(units))
+
+# %% ../nbs/api/23_store.ipynb #4ba9525a
+def finetune_seed(u:Unit)->int|None:
+    "The fine-tuning seed of the cell a unit belongs to: its checkpoint's, else its own `seed` (None: a unit of no cell)."
+    return u.parents['checkpoint'].params['seed'] if 'checkpoint' in u.parents else u.params.get('seed')
+
+def find_unit(units:list, # from `store_units` or `expand`
+              kind:str, # a registered kind
+              task:str|None=None, # its task (None: any)
+              seed:int|None=None, # its fine-tuning seed (`finetune_seed`; None: any)
+              **params, # params it has, e.g. variant=None (the method as it is), sparsity=0.5
+             )->Unit:
+    "The one unit of `kind` on `task` and `seed` whose params include `params`; an error saying how many match."
+    hits = [u for u in units if u.kind == kind and (task is None or u.params.get('task') == task) and (seed is None or finetune_seed(u) == seed)
+            and all(u.params.get(k) == v for k, v in params.items())]
+    if len(hits) != 1: raise LookupError(f"{len(hits)} units of kind {kind!r} match task={task!r}, seed={seed!r}, {params}: give more params" if hits else
+                                         f"no unit of kind {kind!r} matches task={task!r}, seed={seed!r}, {params}")
+    return hits[0]
