@@ -281,7 +281,7 @@ def toy_squad(path:str|Path, # the JSON file to write, e.g. `<data_root>/squad/t
     path.write_text(json.dumps(dict(version='1.1', data=data)), encoding='utf-8')
     return path
 
-# %% ../nbs/api/01_fixtures.ipynb #ac496f88
+# %% ../nbs/api/01_fixtures.ipynb #2631f4b4
 _WORDS = 'the a dog cat runs sees big small red house tree river eats sleeps quickly near under over happy old'.split()
 
 def _rule_labels(maps:list)->list:

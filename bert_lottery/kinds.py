@@ -80,7 +80,8 @@ class Kind:
     outputs: tuple|Callable = ()    # the files a unit writes to its folder, or outputs(params) -> them
     heavy: bool = False             # a unit writes a checkpoint to the store's heavy folder
     mask: str|None = None           # a method's masks: 'structured' (heads and MLPs) or 'weights'
-    splits: Callable|None = None    # splits(params) -> the data splits a unit reads
+    splits: Callable|None = None    # splits(params) -> the data splits a unit reads: of its task, or (task, split) pairs
+    folders: Callable|None = None   # folders(params) -> the data root's other folders a unit reads ('attention_patterns', ...)
     setting: Callable|None = None   # setting(unit) -> its row in the report ('full', 'sprune good', ...); None: no row
     evaluation: str = ''            # the report's evaluation column for its rows: 'pruned', 'retrained' or ''
     score: Callable|None = None     # score(results) -> the number the report shows; None: results.json's score (Table 1's metric)
@@ -478,7 +479,7 @@ register(Kind('random_pruning', _random_pruning, 'checkpoint', _random_pruning_u
               check=lambda sparsity=0.5, pooler=True: check_sparsity(sparsity), outputs=('results.json',), splits=training_splits, evaluation='retrained', variants=True,
               setting=lambda u: f"random pruning {100 * u.params['sparsity']:g}%" + ('' if u.params['pooler'] else ' (pooler dense)')));
 
-# %% ../nbs/api/21a_kinds.ipynb #6ec5f85d
+# %% ../nbs/api/21a_kinds.ipynb #3a0e5c2a
 def _mlm_units(spec, at):
     return [Unit('mlm_imp', dict(model_name=spec['model_name'], **dict(sorted(o.items())))) for o in option_sets(spec, 'mlm_imp')]
 
@@ -495,14 +496,14 @@ register(Kind('mlm_imp', _mlm, 'spec', _mlm_units, options=mlm_imp, runner_sets=
               check=_check_mlm, outputs=lambda p: ('mask.safetensors', 'summary.json', *[f'round_{k}.safetensors' for k in range(1, p.get('rounds', MlmRecipe.rounds) + 1)]),
               splits=lambda p: {(get_task(t).name, 'train') for t in p['corpus_tasks']}, variants=True));
 
-# %% ../nbs/api/21a_kinds.ipynb #e29e19aa
+# %% ../nbs/api/21a_kinds.ipynb #247db66b
 def default_goods(cell:dict, # a cell of `at['cells']`: its checkpoint and good masks
                   method:str='sprune', # the method
                  )->list:
     "The good masks of `method` in `cell`: the method as it is, not its named variants."
     return [g for g in cell['goods'] if g.kind == method and not g.params.get('variant')]
 
-# %% ../nbs/api/21a_kinds.ipynb #67a9be3a
+# %% ../nbs/api/21a_kinds.ipynb #af8724a0
 def data_folder(data_root:str|None, # the data root (None: $BERT_LOTTERY_DATA)
                 name:str, # a folder in it: 'attention_patterns', 'prasanna2020_masks'
                )->Path:
@@ -512,7 +513,7 @@ def data_folder(data_root:str|None, # the data root (None: $BERT_LOTTERY_DATA)
         raise FileNotFoundError(f"no folder {name}/ in the data root {str(root) if root else '(none: give data_root or set $BERT_LOTTERY_DATA)'}: the analyses read it")
     return root/name
 
-# %% ../nbs/api/21a_kinds.ipynb #8da201fe
+# %% ../nbs/api/21a_kinds.ipynb #24f1d428
 def _pattern_cnn_units(spec, at): return [Unit('pattern_cnn', dict(sorted(o.items()))) for o in option_sets(spec, 'pattern_cnn')]
 
 def _check_pattern_cnn(maps='raw', normalize=False, merge_vertical=None, folds=5, epochs=40, seed=0):
@@ -524,9 +525,10 @@ def _check_pattern_cnn(maps='raw', normalize=False, merge_vertical=None, folds=5
 def _pattern_cnn(p, ws): pattern_classifier(data_folder(ws.data_root, 'attention_patterns'), ws.out, progress=ws.progress, **p)
 
 register(Kind('pattern_cnn', _pattern_cnn, 'spec', _pattern_cnn_units, chosen_by='analyses', options=pattern_classifier,
-              runner_sets=('folder', 'output_dir', 'progress'), check=_check_pattern_cnn, outputs=('cv.json', 'cnn.safetensors'), variants=True));
+              runner_sets=('folder', 'output_dir', 'progress'), check=_check_pattern_cnn, outputs=('cv.json', 'cnn.safetensors'), variants=True,
+              folders=lambda p: ('attention_patterns',)));
 
-# %% ../nbs/api/21a_kinds.ipynb #6ad4e6ee
+# %% ../nbs/api/21a_kinds.ipynb #3d3e1770
 def _head_patterns_units(spec, at):
     clfs = {u.params['maps']: u for u in at['spec'] if u.kind == 'pattern_cnn' and not u.params['normalize'] and not u.params['merge_vertical']}
     if not clfs: raise ValueError("head_patterns classifies heads with the spec's pattern classifiers: list pattern_cnn in analyses, with `pattern_cnn: [{maps: raw}, {maps: normed}]`")
@@ -552,7 +554,7 @@ register(Kind('head_patterns', _head_patterns, 'task_end', _head_patterns_units,
               runner_sets=('task', 'classifiers', 'masks', 'checkpoint', 'model_name', 'data_root'), extra=('checkpoint_seed',), check=_check_head_patterns,
               parents=('checkpoint', 'cnn', 'mask'), outputs=('results.json',), splits=lambda p: {get_task(p['task']).eval_splits[0]}));
 
-# %% ../nbs/api/21a_kinds.ipynb #8e2f2a1b
+# %% ../nbs/api/21a_kinds.ipynb #5c4fd76e
 def _stability_options(of:str='sprune', # whose masks: 'sprune' (this spec's, every task and seed) or 'published' (Prasanna et al.'s, in the data root)
                       ): "A stability analysis's options."
 
@@ -572,4 +574,4 @@ def _check_stability(of='sprune'):
     if of not in ('sprune', 'published'): raise ValueError(f"of={of!r} is invalid; valid values: ['sprune', 'published']")
 
 register(Kind('stability', _stability, 'end', _stability_units, chosen_by='analyses', options=_stability_options, check=_check_stability,
-              parents=('mask',), outputs=('stability.csv', 'stability.md'), variants=True));
+              parents=('mask',), outputs=('stability.csv', 'stability.md'), variants=True, folders=lambda p: ('prasanna2020_masks',) if p['of'] == 'published' else ()));

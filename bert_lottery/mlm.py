@@ -216,7 +216,7 @@ class MlmRecipe(MlmSchedule):
     head_lr:float=3e-3 # the head's peak learning rate
     eval_blocks:int=64 # held-out blocks (the first of the corpus) for the loss and perplexity
 
-# %% ../nbs/api/28_mlm.ipynb #f9e480c9
+# %% ../nbs/api/28_mlm.ipynb #ca3b6ddd
 @options_from(MlmRecipe)
 def mlm_imp(model_name:str|None=None, # a hub name or a local path; None = the embedded default
             corpus=None, # a `Corpus` or anything `load_corpus` reads, e.g. `glue_corpus(...)`

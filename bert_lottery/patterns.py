@@ -236,7 +236,7 @@ def head_patterns(model, # a BERT-family model
         counts = c if counts is None else counts + c
     return counts.float() / counts.sum(-1, keepdim=True)
 
-# %% ../nbs/api/19_patterns.ipynb #b91f726a
+# %% ../nbs/api/19_patterns.ipynb #7dff3897
 def training_maps(folder:str|Path, # a folder with labels.tsv, raw/ and normed/ (the shared `attention_patterns`)
                   maps:str='raw', # 'raw' or 'normed'
                   normalize:bool=False, # normed maps: the shared files as they are (rows sum to 1, W_o's columns), not the original's ||alpha f|| (W_o's rows) recomputed
@@ -252,7 +252,7 @@ def training_maps(folder:str|Path, # a folder with labels.tsv, raw/ and normed/ 
                                     f"{Path(folder)/'normed'} by {err:.1e} (renormalised): not the maps that were labelled, so the original's cannot be made")
     return rows, labels, rebuild_normed_maps(rows, model, tok, projection='rows')
 
-# %% ../nbs/api/19_patterns.ipynb #3888768b
+# %% ../nbs/api/19_patterns.ipynb #4ee4da85
 def pattern_classifier(folder:str|Path, # a folder with labels.tsv, raw/ and normed/ (the shared `attention_patterns`)
                        output_dir:str|Path, # where cv.json and cnn.safetensors go
                        maps:str='raw', # 'raw' or 'normed'
@@ -277,7 +277,7 @@ def pattern_classifier(folder:str|Path, # a folder with labels.tsv, raw/ and nor
     write_json(out/'cv.json', cv)
     return cv
 
-# %% ../nbs/api/19_patterns.ipynb #2c42baf7
+# %% ../nbs/api/19_patterns.ipynb #99fcf063
 def task_head_patterns(task:str, # the GLUE task
                        classifiers:dict, # kind of map ('raw', 'normed') -> a saved classifier (`pattern_classifier`'s cnn.safetensors)
                        masks:list, # the task's s-pruning masks, one file per fine-tuning seed

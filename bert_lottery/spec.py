@@ -284,9 +284,13 @@ def needed_splits(spec:Spec # a checked spec
 # %% ../nbs/api/22_spec.ipynb #c1ca52c8
 def check_inputs(spec:Spec # a checked spec
                 ):
-    "Raise a clear error unless `model_name` loads and every split a unit of `spec` reads is a split of its task and a file under the data root."
+    "Raise a clear error unless `model_name` loads, every split a unit of `spec` reads is a split of its task and a file under the data root, and every other folder a unit reads is there."
     check_model_name(spec['model_name'])
     root = resolve_data_root(spec['data_root'])                                     # an error naming a root that is not a folder
+    for u in expand(spec):
+        for name in (get_kind(u.kind).folders or (lambda p: ()))(u.params):
+            if root is None or not (root/name).is_dir():
+                raise FileNotFoundError(f"spec: the data root {str(root) if root else '(none: give data_root or set $BERT_LOTTERY_DATA)'} has no folder {name}/, which its {u.kind} units read")
     for (name, split), kinds in needed_splits(spec).items():
         task, by = get_task(name), ', '.join(kinds)
         if split not in task.splits: raise ValueError(f"spec: {name} has no split {split!r}, which its {by} units read; valid splits: {list(task.splits)}")

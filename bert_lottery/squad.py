@@ -180,7 +180,7 @@ def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family
     acc.wait_for_everyone()
     return res
 
-# %% ../nbs/api/27_squad.ipynb #c778eaad
+# %% ../nbs/api/27_squad.ipynb #ba07f3b9
 @dataclass
 class SquadImpRecipe(SquadRecipe):
     "An IMP run's options on SQuAD: the `SquadRecipe` of its rounds' training, and the rounds."

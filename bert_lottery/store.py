@@ -343,7 +343,7 @@ def run(spec:dict|str, # the spec (dict or YAML file)
     if executor == 'processes': return run_processes(spec, store, workers or 2)
     return run_ray(spec, store, workers, gpus_per_job=gpus_per_job, address=address, progress=progress)
 
-# %% ../nbs/api/23_store.ipynb #39af4584
+# %% ../nbs/api/23_store.ipynb #83270d9f
 def store_units(store:str|Path, # the store's folder
                )->list:
     "Every unit of the spec the store holds (its spec.json), parents first."
@@ -379,7 +379,7 @@ def status(store:str|Path, # the store's folder
                     for_s=round(time.time() - st.manifest(u.id)['started'])) for u in units if now[u.id] == 'running']
     return dict(counts=counts, running=running, mean_seconds=mean, eta_seconds=eta, units=len(units))
 
-# %% ../nbs/api/23_store.ipynb #4ba9525a
+# %% ../nbs/api/23_store.ipynb #3acf6011
 def finetune_seed(u:Unit)->int|None:
     "The fine-tuning seed of the cell a unit belongs to: its checkpoint's, else its own `seed` (None: a unit of no cell)."
     return u.parents['checkpoint'].params['seed'] if 'checkpoint' in u.parents else u.params.get('seed')
