@@ -351,6 +351,11 @@ def _scores(metrics:dict, # metric -> value
     rest = ', '.join(f'{k} {v:.4f}' for k, v in metrics.items() if k != main and isinstance(v, (int, float)))
     return f"{what} {main} {metrics[main]:.4f}" + (f" ({rest})" if rest else '')
 
+def _against_full(s:dict # a pruning run's summary: dev_metrics, full_dev_metrics, main_metric
+                 )->str:
+    "`dev accuracy 0.7426 (...); the full model: 0.8064`: a pruned model's scores beside the full model's."
+    return f"{_scores(s['dev_metrics'], s['main_metric'])}; the full model: {s['full_dev_metrics'][s['main_metric']]:.4f}"
+
 # %% ../nbs/api/25_cli.ipynb #0ae89052
 def warn_at_majority(checkpoint:str, # a fine-tuned checkpoint folder
                      task:str, # its GLUE task
@@ -380,7 +385,7 @@ def sprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir 
     from bert_lottery.sprune import sprune_checkpoint
     s = sprune_checkpoint(checkpoint, task, output_dir, **kwargs)
     print(f"kept {s['heads_kept']}/{s['heads_total']} heads and {s['mlps_kept']}/{s['mlps_total']} MLPs (sparsity {s['sparsity']:.1%}) in {_n(s['n_steps'], 'step')}")
-    print(f"{_scores(s['dev_metrics'], s['main_metric'])}; the full model: {s['full_dev_metrics'][s['main_metric']]:.4f}")
+    print(_against_full(s))
 
 # %% ../nbs/api/25_cli.ipynb #bdad8198
 @verb('neuron-prune', of='neurons.neuron_prune_checkpoint')
@@ -394,7 +399,7 @@ def neuron_prune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --outpu
     s = neuron_prune_checkpoint(checkpoint, task, output_dir, **kwargs)
     print(f"kept {s['kept']:,}/{s['size']:,} FFN neurons (sparsity {s['sparsity']:.1%}; widths {s['widths']}) in {_n(s['n_steps'], 'step')}"
           + (f", {s['stopped']}" if s.get('stopped') else ''))
-    print(f"{_scores(s['dev_metrics'], s['main_metric'])}; the full model: {s['full_dev_metrics'][s['main_metric']]:.4f}")
+    print(_against_full(s))
     if 'sprune' in s: print(f"s-pruning beside it: {s['sprune']['heads_kept']} heads and {s['sprune']['mlps_kept']} MLPs, {_scores(s['sprune']['dev_metrics'], s['main_metric'])}")
 
 # %% ../nbs/api/25_cli.ipynb #8f706228
@@ -408,7 +413,7 @@ def mprune_cmd(checkpoint:str, # fine-tuned checkpoint folder (the --output_dir 
     from bert_lottery.mprune import mprune_checkpoint
     s = mprune_checkpoint(checkpoint, task, output_dir, **kwargs)
     print(f"kept {s['kept']:,}/{s['size']:,} weights (sparsity {s['sparsity']:.1%}) in {_n(s['n_steps'], 'step')}")
-    print(f"{_scores(s['dev_metrics'], s['main_metric'])}; the full model: {s['full_dev_metrics'][s['main_metric']]:.4f}")
+    print(_against_full(s))
 
 # %% ../nbs/api/25_cli.ipynb #7fb5289f
 @verb('sample', of='subnets.sample_subnetworks')

@@ -17,7 +17,8 @@ from .mprune import check_mprune_args, mprune_checkpoint
 from .sprune import check_sprune_args, sprune_checkpoint
 from .corpus import glue_corpus
 from .mlm import MlmRecipe, mlm_imp
-from .models import load_model
+from .models import load_checkpoint, load_model
+from .ood import evaluate_ood
 from .patterns import pattern_classifier, task_head_patterns
 from .stats import analyse
 from .subnets import finetuned_weights, evaluate_masked, majority_class, retrain, sample_bad, sample_random
@@ -261,7 +262,7 @@ register(Kind('mprune', on_checkpoint(mprune_checkpoint), 'method', method_units
 
 # %% ../nbs/api/21a_kinds.ipynb #5217a02b
 def _sample_units(spec, at):
-    if not spec['subnetworks'] and 'random_init' not in spec['baselines']: return []   # no unit would read the drawn masks
+    if not set(spec['subnetworks']) - {'good'} and 'random_init' not in spec['baselines']: return []   # no unit would read the drawn masks
     good, ft, seed = at['good'], at['checkpoint'], at['seed']
     units = [Unit('sample', dict(seed=seed), dict(good=good), ft.id)]              # random, and bad by the 'complement' rule
     if get_kind(good.kind).mask == 'weights' and spec['bad_rule'] == 'magnitude':
@@ -284,6 +285,26 @@ def _pruned_units(spec, at):
 register(Kind('pruned', lambda p, ws: evaluate_masked(ws.checkpoint(), p['task'], ws.mask(p['subnetwork']), data_root=ws.data_root),
               'evaluation', _pruned_units, chosen_by='evaluations', parents=('checkpoint', 'mask'), outputs=('results.json',),
               splits=dev_splits, setting=mask_setting, evaluation='pruned'));
+
+# %% ../nbs/api/21a_kinds.ipynb #2ef11f7c
+def _ood_options(datasets:list=['hans'], # the out-of-domain sets: 'hans' (an NLI model), 'paws_qqp' (a paraphrase model)
+                 subset:int|None=None, # a seeded subset of this many examples of each (None: all)
+                ): "An out-of-domain evaluation's options."
+
+def _ood_units(spec, at):
+    o, ft = {'datasets': ['hans'], 'subset': None, **(spec['ood'] or {})}, at['checkpoint']
+    return [Unit('ood', dict(task=at['task'], subnetwork=at['subnetwork'], **dict(sorted(o.items()))), dict(checkpoint=ft, mask=at['mask']), ft.id)]
+
+def _ood(p, ws):
+    tok, model = load_checkpoint(ws.checkpoint(), p['task'])
+    res = {d: evaluate_ood(model, tok, d, p['task'], mask=ws.mask(p['subnetwork']), data_root=ws.data_root, subset=p['subset']) for d in p['datasets']}
+    return dict(score=res[p['datasets'][0]]['accuracy'], metric=f"{p['datasets'][0]} accuracy", ood=res)
+
+def _check_ood(datasets=['hans'], subset=None):
+    check_list(datasets, "'datasets'", lambda d: d in ('hans', 'paws_qqp'), ['hans', 'paws_qqp'])
+
+register(Kind('ood', _ood, 'evaluation', _ood_units, chosen_by='evaluations', options=_ood_options, check=_check_ood, parents=('checkpoint', 'mask'),
+              outputs=('results.json',), folders=lambda p: tuple(p['datasets']), setting=mask_setting, evaluation='ood'));
 
 # %% ../nbs/api/21a_kinds.ipynb #4b6b6c77
 def _retrain(p, ws, weights='pretrained'):
