@@ -33,7 +33,7 @@ from .train import evaluate
 # %% auto #0
 __all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds',
            'target_at', 'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'gates_attention',
-           'L0Options', 'l0_prune', 'plot_l0', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate',
+           'L0Options', 'l0_prune', 'plot_l0', 'L0Evaluation', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate',
            'effective_size_score', 'effective_size']
 
 # %% ../nbs/api/20_l0.ipynb #f11582a9
@@ -368,20 +368,28 @@ def plot_l0(history:list, # `l0_prune`'s history
     axs[1].set_xlabel('step'); axs[1].set_ylabel('P(gate on)')
     return axs
 
+# %% ../nbs/api/20_l0.ipynb #630792e5
+@dataclass
+class L0Evaluation:
+    "How an L0 run is evaluated (`evaluate_l0`): the threshold its gates are binarised at, the threshold sweep, and the out-of-domain sets."
+    threshold:float|None=0.5 # report the gates binarised at this threshold, as the paper's figures (None: soft gates)
+    sweep_step:float|None=None # also evaluate in domain at every threshold of np.arange(0, 1, sweep_step), as the original
+    ood:list|None=None # out-of-domain sets: 'hans' (NLI models), 'paws_qqp' (paraphrase models)
+    ood_subset:int|dict|None=None # a seeded subset of each out-of-domain set (a dict: per set)
+    max_length:int=128 # truncate inputs to this many tokens
+
 # %% ../nbs/api/20_l0.ipynb #fec3f5c5
+@options_from(L0Evaluation)
 def evaluate_l0(model:nn.Module, # the fine-tuned model
                 task:str, # its GLUE task
                 soft:SoftMask, # the soft evaluation gates, with their means
                 evals:dict, # split name -> `Encoded`
-                threshold:float|None=0.5, # report the gates binarised at this threshold (None: the soft gates)
-                sweep_step:float|None=None, # also sweep np.arange(0, 1, sweep_step) in domain (`sweep_thresholds`)
                 tokenizer=None, # the model's tokenizer (needed for `ood`; gives the pad id)
-                ood:list|None=None, # out-of-domain sets: 'hans', 'paws_qqp'
-                ood_subset:int|dict|None=None, # a seeded subset of each (a dict: per set)
                 data_root:str|None=None, # data root; None = $BERT_LOTTERY_DATA
-                max_length:int=128, # truncate inputs to this many tokens
-               )->dict:
+                **kwargs)->dict:
     "Scores in and out of domain with the gates binarised at `threshold` and with the soft gates, and the threshold sweep."
+    o = options(L0Evaluation, kwargs, 'evaluate_l0')
+    threshold, sweep_step, ood, ood_subset, max_length = o.threshold, o.sweep_step, o.ood, o.ood_subset, o.max_length
     task, pad = get_task(task), (tokenizer.pad_token_id or 0) if tokenizer is not None else 0
     sub = lambda d: ood_subset.get(d) if isinstance(ood_subset, dict) else ood_subset
     def scores(m):
@@ -397,7 +405,7 @@ def evaluate_l0(model:nn.Module, # the fine-tuned model
 # %% ../nbs/api/20_l0.ipynb #c63c2240
 @dataclass
 class L0Run(L0Options):
-    "The options of `l0_checkpoint`: `L0Options`, and the run's data and evaluations."
+    "The options of `l0_checkpoint`: `L0Options`, the run's data, and its `L0Evaluation`."
     mean_examples:int|None=100_000 # the means average the first this many examples of `mean_split`, in file order (the original: 100,000)
     threshold:float|None=0.5 # report the gates binarised at this threshold, as the paper's figures (None: soft gates)
     train_split:str='train' # the split the gates train on (MNLI CPU setting: 'dev_matched')

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import csv
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,11 @@ import pandas as pd
 from .batching import encode, glue_loader
 from .data import Examples, get_task, resolve_data_root
 from .masks import Mask
+from .options import options, options_from
 from .train import eval_batch_size, predict
 
 # %% auto #0
-__all__ = ['load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_scores', 'evaluate_ood']
+__all__ = ['load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_scores', 'OodOptions', 'evaluate_ood']
 
 # %% ../nbs/api/21_ood.ipynb #3e2c01b0
 def _ood_file(root, *parts)->Path:
@@ -78,20 +80,28 @@ def paws_scores(pred:np.ndarray, # class ids of a paraphrase model (1 = paraphra
     return dict(accuracy=float((pred == gold).mean()), accuracy_label0=float((pred[gold == 0] == 0).mean()) if (gold == 0).any() else None,
                 accuracy_label1=float((pred[gold == 1] == 1).mean()) if (gold == 1).any() else None, n=len(gold))
 
+# %% ../nbs/api/21_ood.ipynb #32b1e369
+@dataclass
+class OodOptions:
+    "How `evaluate_ood` reads and runs an out-of-domain set: a seeded subset of it, its batches and its length."
+    subset:int|None=None # a seeded subset of this many examples (None: all)
+    seed:int=0 # seed of the subset
+    batch_size:int|None=None # examples per batch; None = `eval_batch_size(model)`
+    max_length:int=128 # truncate longer inputs
+
 # %% ../nbs/api/21_ood.ipynb #792f3b22
+@options_from(OodOptions)
 def evaluate_ood(model, # a fine-tuned sequence-classification model
                  tokenizer, # its tokenizer
                  dataset:str, # 'hans' or 'paws_qqp'
                  task:str, # the task the model was fine-tuned on (gives its class names), e.g. 'MNLI' or 'QQP'
                  mask:str|Mask|None=None, # evaluate under this mask (a mask or a mask file)
                  data_root:str|Path|None=None, # data root; None = $BERT_LOTTERY_DATA
-                 subset:int|None=None, # a seeded subset of this many examples (None: all)
-                 seed:int=0, # seed of the subset
-                 batch_size:int|None=None, # examples per batch; None = `eval_batch_size(model)`
-                 max_length:int=128, # truncate longer inputs
                  progress:bool=False, # show a progress bar
-                )->dict:
+                 **kwargs)->dict:
     "Scores of `model` (under `mask`) on HANS (`hans_scores`) or PAWS-QQP (`paws_scores`)."
+    o = options(OodOptions, kwargs, 'evaluate_ood')
+    subset, seed, batch_size, max_length = o.subset, o.seed, o.batch_size, o.max_length
     if dataset not in ('hans', 'paws_qqp'): raise ValueError(f"dataset must be 'hans' or 'paws_qqp', not {dataset!r}")
     task = get_task(task)
     if dataset == 'hans':
