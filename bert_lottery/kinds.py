@@ -292,7 +292,7 @@ def _ood_options(datasets:list=['hans'], # the out-of-domain sets: 'hans' (an NL
                 ): "An out-of-domain evaluation's options."
 
 def _ood_units(spec, at):
-    o, ft = {'datasets': ['hans'], 'subset': None, **(spec['ood'] or {})}, at['checkpoint']
+    o, ft = {p.name: p.default for p in inspect.signature(_ood_options).parameters.values()} | (spec['ood'] or {}), at['checkpoint']
     return [Unit('ood', dict(task=at['task'], subnetwork=at['subnetwork'], **dict(sorted(o.items()))), dict(checkpoint=ft, mask=at['mask']), ft.id)]
 
 def _ood(p, ws):

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from fastcore.basics import patch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
@@ -19,6 +18,7 @@ from transformers import get_linear_schedule_with_warmup
 from .batching import encode, Encoded, glue_loader, model_inputs
 from .data import get_task, load_glue, seeded_subset
 from .files import write_json
+from .gates import HardConcreteGates
 from .fastpath import attention_for, fast_dropout_in, median_batch, using_attention
 from .importance import trainable_only
 from .layout import layer_parts, model_dims
@@ -31,88 +31,9 @@ from .options import as_kwargs, options, options_from
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['HANS_SUBCASES', 'HardConcreteGates', 'mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds',
-           'target_at', 'original_l0_options', 'component_weights', 'sparsity_of', 'l0_step', 'gates_attention',
-           'L0Options', 'l0_prune', 'plot_l0', 'L0Evaluation', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate',
-           'effective_size_score', 'effective_size']
-
-# %% ../nbs/api/20_l0.ipynb #f11582a9
-class HardConcreteGates(nn.Module):
-    "One hard-concrete gate per head (`[layers, heads]`) and per MLP (`[layers]`), each with a learned `log_alpha`."
-    def __init__(self, n_layers:int, # encoder layers
-                 n_heads:int, # heads per layer
-                 temperature:float=2/3, # β of the hard-concrete distribution
-                 stretch:tuple=(-0.1, 1.1), # (l, r): the interval s is stretched to before clamping
-                 init_mean:float=10., # log_alpha starts at N(init_mean, init_std): every gate almost surely on
-                 init_std:float=0.01, # the spread of log_alpha at the start
-                 seed:int=0, # seeds the initialisation
-                 magic:float=0.8, # deterministic soft gates are sigmoid(log_alpha * magic / temperature), as the original
-                ):
-        super().__init__()
-        g = torch.Generator().manual_seed(seed)
-        self.head_log_alpha = nn.Parameter(torch.randn(n_layers, n_heads, generator=g) * init_std + init_mean)
-        self.mlp_log_alpha = nn.Parameter(torch.randn(n_layers, generator=g) * init_std + init_mean)
-        self.temperature, self.stretch, self.magic = temperature, tuple(stretch), magic
-
-    @classmethod
-    def for_model(cls, model:nn.Module, **kwargs):
-        "Gates sized for `model`."
-        return cls(*model_dims(model), **kwargs)
-
-# %% ../nbs/api/20_l0.ipynb #02ba59f7
-@patch
-def stretched(self:HardConcreteGates, log_alpha:Tensor, u:Tensor)->Tensor:
-    "s (r - l) + l for uniform noise `u`, before the clamp (the continuous variable the CDF describes)."
-    l, r = self.stretch
-    return torch.sigmoid((torch.log(u) - torch.log1p(-u) + log_alpha) / self.temperature) * (r - l) + l
-
-# %% ../nbs/api/20_l0.ipynb #0ce2c6ba
-@patch
-def sample_one(self:HardConcreteGates, log_alpha:Tensor, generator:torch.Generator|None=None)->Tensor:
-    "One draw of z for every gate of `log_alpha`."
-    u = torch.rand(log_alpha.shape, generator=generator).clamp(1e-6, 1 - 1e-6).to(log_alpha)
-    return self.stretched(log_alpha, u).clamp(0, 1)
-
-# %% ../nbs/api/20_l0.ipynb #0e37e00a
-@patch
-def sample(self:HardConcreteGates, generator:torch.Generator|None=None)->tuple:
-    "(head z, MLP z), one u per gate: differentiable in `log_alpha`."
-    return self.sample_one(self.head_log_alpha, generator), self.sample_one(self.mlp_log_alpha, generator)
-
-# %% ../nbs/api/20_l0.ipynb #4b907c8e
-@patch
-def cdf(self:HardConcreteGates, log_alpha:Tensor, x:float)->Tensor:
-    "P(z <= x) for each gate, for x in (l, r)."
-    l, r = self.stretch
-    x01 = (x - l) / (r - l)
-    return torch.sigmoid(self.temperature * (math.log(x01) - math.log1p(-x01)) - log_alpha)
-
-# %% ../nbs/api/20_l0.ipynb #33a40ac8
-@patch
-def prob_off(self:HardConcreteGates)->tuple:
-    "(head, MLP) probabilities that each gate is exactly 0."
-    return self.cdf(self.head_log_alpha, 0.), self.cdf(self.mlp_log_alpha, 0.)
-
-# %% ../nbs/api/20_l0.ipynb #0aba43dd
-@patch
-def _deterministic(self:HardConcreteGates, log_alpha:Tensor)->Tensor:
-    "Per row: the round(sum P(z <= 0)) gates of lowest log_alpha set to 0, the others sigmoid(log_alpha * magic / β)."
-    soft = torch.sigmoid(log_alpha * self.magic / self.temperature)
-    n_off = torch.round(self.cdf(log_alpha, 0.).sum(-1)).long()
-    out = soft.clone()
-    for row, k in zip(out.view(-1, out.shape[-1]), n_off.view(-1).tolist()):
-        if k: row[torch.argsort(row, stable=True)[:k]] = 0
-    return out
-
-# %% ../nbs/api/20_l0.ipynb #b872fc8e
-@patch
-def deterministic(self:HardConcreteGates, threshold:float|None=None # binarise: gates above it become 1, the rest 0
-                 )->tuple:
-    "(head, MLP) gates for evaluation, as the original (`modeling_pert.py`): heads per layer; each MLP alone, off iff round(P(z <= 0)) = 1."
-    with torch.no_grad():
-        head, mlp = self._deterministic(self.head_log_alpha), self._deterministic(self.mlp_log_alpha[:, None])[:, 0]
-    if threshold is not None: head, mlp = (head > threshold).float(), (mlp > threshold).float()
-    return head, mlp
+__all__ = ['mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds', 'target_at', 'original_l0_options',
+           'component_weights', 'sparsity_of', 'l0_step', 'gates_attention', 'L0Options', 'l0_prune', 'plot_l0',
+           'L0Evaluation', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate']
 
 # %% ../nbs/api/20_l0.ipynb #5f7f62e4
 @torch.no_grad()
@@ -497,37 +418,3 @@ def l0_reevaluate(output_dir:str, # a folder `l0_checkpoint` wrote (before thres
         key = summ['main_metric'] if summ['main_metric'] in summ['pruned'] else next(iter(summ['pruned']))
         write_json(out/'results.json', dict(score=summ['pruned'][key], full_score=summ['full'][key], metric=key, **summ))
     return summ
-
-# %% ../nbs/api/20_l0.ipynb #20e2cfbd
-HANS_SUBCASES = ('non-entailment/lexical_overlap/ln_preposition', 'non-entailment/lexical_overlap/ln_subject/object_swap',
-                 'non-entailment/constituent/cn_embedded_under_if', 'non-entailment/constituent/cn_embedded_under_verb')
-
-def effective_size_score(in_domain:list, # the in-domain accuracies (MNLI matched and mismatched; mismatched alone when matched trained the model)
-                         hans:dict, # `ood.hans_scores` output (with 'by_subcase' and 'non_entailed_subcase_mean')
-                         score:str='original', # 'original': the mean of `in_domain` and the four subcases; 'two_part': mean(mean(in_domain), the 15 non-entailed subcases' mean)
-                        )->float:
-    "The score effective size compares: as the original's `mnli-effective-size.py`, or the library's earlier two-part mean."
-    if score == 'original': return float(np.mean(list(in_domain) + [hans['by_subcase'][s] for s in HANS_SUBCASES]))
-    if score == 'two_part': return float(np.mean([np.mean(in_domain), hans['non_entailed_subcase_mean']]))
-    raise ValueError(f"score must be 'original' or 'two_part', not {score!r}")
-
-# %% ../nbs/api/20_l0.ipynb #9f34ab0a
-def effective_size(runs:list, # dicts with 'sparsity' (the target, a fraction), 'score' and 'seed'
-                   full:float, # the full model's score
-                   tolerance:float=0.03, # how far below the full model a sparsity may fall
-                   rule:str='original', # 'original': per seed, strict >; 'means': on the mean score over seeds at each sparsity, with >=
-                  )->dict:
-    "Effective size (100 minus the highest passing sparsity, in %): per gate seed and their mean ('original'), or on means over seeds ('means')."
-    if rule not in ('original', 'means'): raise ValueError(f"rule must be 'original' or 'means', not {rule!r}")
-    by = {}
-    for r in runs: by.setdefault(r.get('seed', 0) if rule == 'original' else 'mean', {}).setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
-    passes = (lambda m: m > full - tolerance) if rule == 'original' else (lambda m: m >= full - tolerance)
-    per = {}
-    for key, grid in sorted(by.items()):
-        ok = [s for s, v in grid.items() if passes(float(np.mean(v)))]
-        per[key] = round(100 * (1 - (max(ok) if ok else 0.)), 2)
-    pooled = {}
-    for r in runs: pooled.setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
-    means = {s: float(np.mean(v)) for s, v in sorted(pooled.items())}
-    return dict(effective_size=round(float(np.mean(list(per.values()))), 2), per_seed=per if rule == 'original' else None,
-                mean_by_sparsity=means, full=full, tolerance=tolerance, rule=rule)

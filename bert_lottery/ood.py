@@ -19,7 +19,8 @@ from .options import options, options_from
 from .train import eval_batch_size, predict
 
 # %% auto #0
-__all__ = ['load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_scores', 'OodOptions', 'evaluate_ood']
+__all__ = ['HANS_SUBCASES', 'load_hans', 'load_paws_qqp', 'collapse_nli', 'hans_scores', 'paws_scores', 'OodOptions',
+           'evaluate_ood', 'effective_size_score', 'effective_size']
 
 # %% ../nbs/api/21_ood.ipynb #3e2c01b0
 def _ood_file(root, *parts)->Path:
@@ -121,3 +122,37 @@ def evaluate_ood(model, # a fine-tuned sequence-classification model
         pred = predict(model, glue_loader(enc, batch_size or eval_batch_size(model), pad_id=tokenizer.pad_token_id or 0), progress=progress)
     if dataset == 'hans': return dict(dataset='hans', **hans_scores(collapse_nli(pred.astype(int), task.labels), ex.labels, meta))
     return dict(dataset='paws_qqp', **paws_scores(pred.astype(int), ex.labels))
+
+# %% ../nbs/api/21_ood.ipynb #20e2cfbd
+HANS_SUBCASES = ('non-entailment/lexical_overlap/ln_preposition', 'non-entailment/lexical_overlap/ln_subject/object_swap',
+                 'non-entailment/constituent/cn_embedded_under_if', 'non-entailment/constituent/cn_embedded_under_verb')
+
+def effective_size_score(in_domain:list, # the in-domain accuracies (MNLI matched and mismatched; mismatched alone when matched trained the model)
+                         hans:dict, # `ood.hans_scores` output (with 'by_subcase' and 'non_entailed_subcase_mean')
+                         score:str='original', # 'original': the mean of `in_domain` and the four subcases; 'two_part': mean(mean(in_domain), the 15 non-entailed subcases' mean)
+                        )->float:
+    "The score effective size compares: as the original's `mnli-effective-size.py`, or the library's earlier two-part mean."
+    if score == 'original': return float(np.mean(list(in_domain) + [hans['by_subcase'][s] for s in HANS_SUBCASES]))
+    if score == 'two_part': return float(np.mean([np.mean(in_domain), hans['non_entailed_subcase_mean']]))
+    raise ValueError(f"score must be 'original' or 'two_part', not {score!r}")
+
+# %% ../nbs/api/21_ood.ipynb #9f34ab0a
+def effective_size(runs:list, # dicts with 'sparsity' (the target, a fraction), 'score' and 'seed'
+                   full:float, # the full model's score
+                   tolerance:float=0.03, # how far below the full model a sparsity may fall
+                   rule:str='original', # 'original': per seed, strict >; 'means': on the mean score over seeds at each sparsity, with >=
+                  )->dict:
+    "Effective size (100 minus the highest passing sparsity, in %): per gate seed and their mean ('original'), or on means over seeds ('means')."
+    if rule not in ('original', 'means'): raise ValueError(f"rule must be 'original' or 'means', not {rule!r}")
+    by = {}
+    for r in runs: by.setdefault(r.get('seed', 0) if rule == 'original' else 'mean', {}).setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
+    passes = (lambda m: m > full - tolerance) if rule == 'original' else (lambda m: m >= full - tolerance)
+    per = {}
+    for key, grid in sorted(by.items()):
+        ok = [s for s, v in grid.items() if passes(float(np.mean(v)))]
+        per[key] = round(100 * (1 - (max(ok) if ok else 0.)), 2)
+    pooled = {}
+    for r in runs: pooled.setdefault(round(float(r['sparsity']), 6), []).append(float(r['score']))
+    means = {s: float(np.mean(v)) for s, v in sorted(pooled.items())}
+    return dict(effective_size=round(float(np.mean(list(per.values()))), 2), per_seed=per if rule == 'original' else None,
+                mean_by_sparsity=means, full=full, tolerance=tolerance, rule=rule)

@@ -290,12 +290,12 @@ def task_head_patterns(task:str, # the GLUE task
     t = get_task(task)
     sup = super_survivors([StructuredMask.load(m) for m in masks])
     out = dict(task=t.name, n_inputs=n_inputs, super_heads=sup.head.flatten().tolist(), masks=len(masks))
+    clfs = {kind: load_classifier(path) for kind, path in classifiers.items()}      # kind -> (classifier, classes, size)
     for which in ('pretrained', 'finetuned') if checkpoint else ('pretrained',):
         tok, model = load_model(model_name, t) if which == 'pretrained' else load_checkpoint(checkpoint, t)
         enc = encode(tok, seeded_subset(load_glue(t, t.eval_splits[0], data_root), n_inputs, seed=0))
-        for kind, path in classifiers.items():
-            clf, classes, size = load_classifier(path)
-            frac = head_patterns(model, enc, clf, len(classes), size, kind, pad_id=tok.pad_token_id or 0)
+        for kind, (clf, classes, size) in clfs.items():
+            frac = head_patterns(model, enc, clf, n_classes=len(classes), size=size, kind=kind, pad_id=tok.pad_token_id or 0)
             het = frac[..., classes.index('heterogeneous')].flatten().numpy()
             r = float(pearsonr(sup.head.flatten().numpy(), het)[0]) if het.std() > 0 and sup.head.std() > 0 else None
             out[f'{which}_{kind}'] = dict(classes=classes, fractions=frac.tolist(), pearson_super_heterogeneous=r,

@@ -66,20 +66,18 @@ def span_logits(model:nn.Module, # a question-answering model
     return starts, ends
 
 # %% ../nbs/api/27_squad.ipynb #16340c1a
+@delegates(best_spans)
 def evaluate_squad(model:nn.Module, # a question-answering model
                    examples:list, # the dev `SquadExample`s
                    feats:SquadFeatures, # their windows
                    batch_size:int|None=None, # windows per batch; None = `train.eval_batch_size(model)`
                    pad_id:int=0, # the tokenizer's pad token id
-                   n_best:int=20, # starts and ends considered per window
-                   max_answer_length:int=30, # the longest answer, in tokens
                    progress:bool=False, # show a progress bar
-                   max_context:bool=True, # spans start at tokens with their most context in the window (the original)
-                   answer_text:str='original', # 'original' (`final_text`) or 'offsets' (see `best_spans`)
+                   **kwargs, # how answers are read from the logits: n_best, max_answer_length, max_context, answer_text (`best_spans`)
                   )->tuple:
     "`(scores, predictions)`: the official exact match and F1 of `model` on `examples`, and its answers by question id."
-    starts, ends = span_logits(model, feats, batch_size, pad_id, progress)
-    preds = best_spans(examples, feats, starts, ends, n_best=n_best, max_answer_length=max_answer_length, max_context=max_context, answer_text=answer_text)
+    starts, ends = span_logits(model, feats, batch_size=batch_size, pad_id=pad_id, progress=progress)
+    preds = best_spans(examples, feats, starts, ends, **kwargs)
     return squad_scores(preds, examples), preds
 
 # %% ../nbs/api/27_squad.ipynb #0441bdc3
@@ -121,19 +119,21 @@ def train_squad(model:nn.Module, # a question-answering model, trained in place
                )->dict:
     "Fine-tune `model` on `data`'s training windows with `train.train`, then score it on dev: the training log plus `metrics` and `predictions`."
     with mask.apply(model) if mask is not None else nullcontext():
-        log = train(SpanLabels(model), None, data['train'][1].encoded(), seed, pad_id=pad_id, **kwargs)   # no GLUE task: dev is scored below
+        log = train(SpanLabels(model), None, data['train'][1].encoded(), seed=seed, pad_id=pad_id, **kwargs)   # no GLUE task: dev is scored below
         scores, preds = evaluate_squad(model, *data['dev'], pad_id=pad_id, n_best=n_best, max_answer_length=max_answer_length)
     return dict(log, metrics=scores, predictions=preds)
 
 # %% ../nbs/api/27_squad.ipynb #4251e14f
 @dataclass
 class SquadRecipe(Recipe):
-    "A SQuAD run's options: the training `Recipe` with BERT-Tickets' defaults, and its windows and answers."
+    "A SQuAD run's options: the training `Recipe` with BERT-Tickets' defaults, its data, windows and answers."
     epochs:float=4 # training epochs (BERT-Tickets: 4)
     lr:float=3e-5 # peak learning rate (BERT-Tickets: 3e-5)
     batch_size:int=16 # windows per optimizer step (BERT-Tickets: 16)
     warmup:float=0.0 # fraction of the steps with linear warm-up (BERT-Tickets: none)
     weight_decay:float=0.0 # AdamW weight decay (BERT-Tickets: none)
+    train_subset:int|None=None # train on a seeded random subset of this many questions
+    dev_subset:int|None=None # evaluate on a seeded random subset of this many questions
     max_length:int=384 # tokens per window
     doc_stride:int=128 # context tokens between window starts
     max_query_length:int=64 # questions are cut to this many tokens
@@ -146,8 +146,6 @@ def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family
                    data_root:str|None=None, # a folder holding squad/train-v1.1.json and squad/dev-v1.1.json; None = $BERT_LOTTERY_DATA
                    output_dir:str|None=None, # where the checkpoint, results.json and predictions.json go; None = don't save
                    seed:int=42, # seed of the span head, the data order, dropout and baseline weights
-                   train_subset:int|None=None, # train on a seeded random subset of this many questions
-                   dev_subset:int|None=None, # evaluate on a seeded random subset of this many questions
                    mask:str|Mask|None=None, # train a subnetwork: a mask (or mask file) kept fixed during training, e.g. a GLUE ticket
                    weights:str='pretrained', # the weights the mask sits on: 'pretrained', 'random', 'shuffle_layers', 'shuffle_within'
                    save_model:bool=True, # write the checkpoint too, not only results.json and predictions.json
@@ -160,9 +158,9 @@ def finetune_squad(model_name:str|None=None, # hub name or path of a BERT-family
     init_weights_(m, weights, seed)
     if mask is not None: mask = fit_to_qa(mask, m)
     data = squad_splits(tok, data_root, max_length=o.max_length, doc_stride=o.doc_stride, max_query_length=o.max_query_length,
-                        subsets=dict(train=train_subset, dev=dev_subset))
+                        subsets=dict(train=o.train_subset, dev=o.dev_subset))
     acc, pad_id, t0 = make_accelerator(o.precision), tok.pad_token_id or 0, time.perf_counter()
-    log = train_squad(m, data, seed, mask=mask, pad_id=pad_id, n_best=o.n_best, max_answer_length=o.max_answer_length, accelerator=acc,
+    log = train_squad(m, data, seed=seed, mask=mask, pad_id=pad_id, n_best=o.n_best, max_answer_length=o.max_answer_length, accelerator=acc,
                       progress=progress, **as_kwargs(o, Recipe))
     if isinstance(mask, WeightMask): mask.zero_pruned_(m)        # the saved checkpoint is the ticket itself
     res = dict(task='SQuAD v1.1', model=model_name or DEFAULT_MODEL_NAME, weights=weights, **log['hparams'], max_length=o.max_length,
@@ -199,8 +197,6 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
               model_name:str|None=None, # hub name or path of a BERT-family model; None = the embedded all-MiniLM-L6-v2
               data_root:str|None=None, # a folder holding squad/train-v1.1.json and squad/dev-v1.1.json; None = $BERT_LOTTERY_DATA
               seed:int=42, # seed of the span head, the data order and dropout
-              train_subset:int|None=None, # train on a seeded random subset of this many questions
-              dev_subset:int|None=None, # evaluate on a seeded random subset of this many questions
               progress:bool=True, # show progress bars
               **kwargs)->dict:
     "Iterative magnitude pruning with rewinding on SQuAD v1.1, scored by dev F1; saves every round's mask and returns the summary."
@@ -209,17 +205,17 @@ def imp_squad(output_dir:str|None=None, # where mask.safetensors (the final mask
     hp = dict(lr=o.lr, batch_size=o.batch_size, warmup=o.warmup, weight_decay=o.weight_decay)
     tok, m = load_qa_model(model_name, seed)
     data = squad_splits(tok, data_root, max_length=o.max_length, doc_stride=o.doc_stride, max_query_length=o.max_query_length,
-                        subsets=dict(train=train_subset, dev=dev_subset))
+                        subsets=dict(train=o.train_subset, dev=o.dev_subset))
     done = []
     def finetune_round(model, mask):
-        log = train_squad(model, data, seed, mask=mask, pad_id=tok.pad_token_id or 0, n_best=o.n_best, max_answer_length=o.max_answer_length,
+        log = train_squad(model, data, seed=seed, mask=mask, pad_id=tok.pad_token_id or 0, n_best=o.n_best, max_answer_length=o.max_answer_length,
                           first_epoch=len(done) * math.ceil(epochs_per_round), progress=progress,
                           **{**as_kwargs(o, Recipe), 'epochs': epochs_per_round, 'decay_epochs': rounds * epochs_per_round})
         done.append(log['metrics']); return log['metrics']['f1']
     t0 = time.perf_counter()
     final, history = imp_loop(m, finetune_round, rounds=rounds, rate=rate, rewind_classifier=o.rewind_classifier, pooler=o.pooler, progress=progress)
     meta = dict(task='SQuAD v1.1', model=model_name or DEFAULT_MODEL_NAME, finetune_seed=seed, epochs_per_round=epochs_per_round,
-                **hp, **{k: v for k, v in kwargs.items() if k not in hp and k not in _IMP_FIELDS})   # the given options beyond these, as given
+                **hp, **{k: v for k, v in kwargs.items() if k not in hp and k not in _IMP_FIELDS and k not in ('train_subset', 'dev_subset')})   # the given options beyond these, as given
     final = final.replace(**meta)
     summ = dict(final.meta, main_metric='f1', round_scores=[h.metric for h in history], round_metrics=done,
                 round_sparsity=[h.mask.sparsity for h in history], final_sparsity=final.sparsity, seconds=time.perf_counter() - t0)
