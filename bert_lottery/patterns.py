@@ -97,6 +97,8 @@ class PatternCNN(nn.Module):
                                  *conv(32, 64), *conv(64, 64), nn.Conv2d(64, 16, 1), nn.AdaptiveAvgPool2d(1), nn.Conv2d(16, n_classes, 1))
         for m in self.modules():
             if isinstance(m, nn.Conv2d): nn.init.xavier_normal_(m.weight); nn.init.zeros_(m.bias)
+    @property
+    def n_classes(self)->int: return self.net[-1].out_channels
     def forward(self, x): return self.net(x).flatten(1)   # [B, 1, S, S] -> [B, classes]
 
 # %% ../nbs/api/19_patterns.ipynb #49e9f3dd
@@ -211,7 +213,6 @@ def load_classifier(path:str|Path)->tuple:
 def head_patterns(model, # a BERT-family model
                   enc, # an `Encoded` split: the inputs whose maps are classified
                   classifier:PatternCNN, # a trained classifier
-                  n_classes:int, # its number of classes
                   size:int=64, # its map size
                   kind:str='raw', # 'raw' attention or 'normed' (norm-weighted)
                   batch_size:int=16, # inputs per forward pass
@@ -232,7 +233,7 @@ def head_patterns(model, # a BERT-family model
         padded = torch.stack([torch.from_numpy(pad_map(maps[i, l, h, :n, :n].numpy(), size))
                               for i, n in enumerate(lengths) for l in range(L) for h in range(H)])[:, None]
         pred = predict_patterns(classifier, padded.to(clf_dev)).cpu().view(B, L, H)
-        c = nn.functional.one_hot(pred, n_classes).sum(0)                    # [L, H, classes]
+        c = nn.functional.one_hot(pred, classifier.n_classes).sum(0)                    # [L, H, classes]
         counts = c if counts is None else counts + c
     return counts.float() / counts.sum(-1, keepdim=True)
 
@@ -295,7 +296,7 @@ def task_head_patterns(task:str, # the GLUE task
         tok, model = load_model(model_name, t) if which == 'pretrained' else load_checkpoint(checkpoint, t)
         enc = encode(tok, seeded_subset(load_glue(t, t.eval_splits[0], data_root), n_inputs, seed=0))
         for kind, (clf, classes, size) in clfs.items():
-            frac = head_patterns(model, enc, clf, n_classes=len(classes), size=size, kind=kind, pad_id=tok.pad_token_id or 0)
+            frac = head_patterns(model, enc, clf, size=size, kind=kind, pad_id=tok.pad_token_id or 0)
             het = frac[..., classes.index('heterogeneous')].flatten().numpy()
             r = float(pearsonr(sup.head.flatten().numpy(), het)[0]) if het.std() > 0 and sup.head.std() > 0 else None
             out[f'{which}_{kind}'] = dict(classes=classes, fractions=frac.tolist(), pearson_super_heterogeneous=r,

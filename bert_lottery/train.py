@@ -287,11 +287,13 @@ def _main_metric(task:GlueTask, eval_splits:list)->str:
 # %% ../nbs/api/09_train.ipynb #e7a1f13f
 @dataclass
 class GlueRun(Recipe):
-    "A GLUE fine-tuning run's options: the training `Recipe`, and the data it reads."
+    "A GLUE fine-tuning run's options: the training `Recipe`, the data it reads, and the weights a subnetwork sits on."
     max_length:int=128 # truncate inputs to this many tokens
     train_subset:int|None=None # train on a seeded random subset of this many examples
     dev_subset:int|None=None # evaluate on a seeded random subset of this many examples
     train_split:str='train' # the split to train on; the task's other evaluation splits are the dev sets (MNLI CPU setting: 'dev_matched')
+    weights:str='pretrained' # the weights the mask sits on: 'pretrained', 'random', 'shuffle_layers', 'shuffle_within'
+    compact:bool=False # with a structured mask, train the physically compacted model instead of gating
 
 # %% ../nbs/api/09_train.ipynb #91f7d9da
 @options_from(GlueRun)
@@ -301,14 +303,12 @@ def finetune(task:str, # GLUE task
              output_dir:str|None=None, # where the checkpoint and results.json go; None = don't save
              seed:int=42, # seed of the classifier initialisation, data order, dropout and baseline weights
              mask:str|Mask|None=None, # train a subnetwork: a mask (or mask file) kept fixed during training
-             weights:str='pretrained', # the weights the mask sits on: 'pretrained', 'random', 'shuffle_layers', 'shuffle_within'
-             compact:bool=False, # with a structured mask, train the physically compacted model instead of gating
              save_model:bool=True, # write the checkpoint too, not only results.json
              progress:bool=True, # show progress bars
              **kwargs)->dict:
     "Fine-tune and evaluate the model `model_name` (or a subnetwork of it) on `task`; returns (and saves) the results."
-    task, o = get_task(task), options(GlueRun, kwargs, 'finetune'); check_hparams(weights=weights)
-    train_split, max_length = o.train_split, o.max_length
+    task, o = get_task(task), options(GlueRun, kwargs, 'finetune')
+    train_split, max_length, weights, compact = o.train_split, o.max_length, o.weights, o.compact
     check_split(task, train_split)
     eval_splits = [s for s in task.eval_splits if s != train_split]
     if not eval_splits: raise ValueError(f"training on {train_split!r} leaves {task.name} no split to evaluate on")
@@ -325,7 +325,7 @@ def finetune(task:str, # GLUE task
                        subsets={train_split: o.train_subset, **{s: o.dev_subset for s in eval_splits}})
     evals = {s: encs[s] for s in eval_splits}
     t0 = time.perf_counter()
-    log = train(m, task, encs[train_split], seed, evals, mask=train_mask, pad_id=tok.pad_token_id or 0, accelerator=acc, progress=progress,
+    log = train(m, task, encs[train_split], seed=seed, evals=evals, mask=train_mask, pad_id=tok.pad_token_id or 0, accelerator=acc, progress=progress,
                 **as_kwargs(o, Recipe))
     if isinstance(mask, WeightMask): mask.zero_pruned_(acc.unwrap_model(m))   # the saved checkpoint is the ticket itself
     res = dict(task=task.name, model=model_name or DEFAULT_MODEL_NAME, weights=weights, compact=compact, **log['hparams'], max_length=max_length,
