@@ -14,7 +14,7 @@ from .data import get_task, resolve_data_root
 from .l0 import l0_checkpoint
 from .masks import Mask
 from .mprune import check_mprune_args, mprune_checkpoint
-from .sprune import check_sprune_args, sprune_checkpoint
+from .sprune import SpruneOptions, sprune_checkpoint
 from .corpus import glue_corpus
 from .mlm import MlmRecipe, mlm_imp
 from .models import load_checkpoint, load_model
@@ -250,8 +250,12 @@ register(Kind('finetune', lambda p, ws: finetune(**p, data_root=ws.data_root, ou
               check=_check_training, outputs=('results.json',), heavy=True, splits=training_splits, setting=lambda u: 'full'));
 
 # %% ../nbs/api/21a_kinds.ipynb #cfb04273
+def _check_sprune(score_split:str='dev', **opts):
+    if score_split not in ('dev', 'train'): raise ValueError(f"score_split={score_split!r} is invalid; valid values: ['dev', 'train']")
+    SpruneOptions(**{k: v for k, v in opts.items() if k in SpruneOptions.__dataclass_fields__})   # checked when made
+
 register(Kind('sprune', on_checkpoint(sprune_checkpoint), 'method', method_units('sprune'), chosen_by='methods', options=sprune_checkpoint,
-              runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress'), check=check_sprune_args, parents=('checkpoint',),
+              runner_sets=('checkpoint', 'task', 'output_dir', 'data_root', 'progress'), check=_check_sprune, parents=('checkpoint',),
               outputs=('mask.safetensors', 'summary.json', 'history.json'), mask='structured', named_sets=True,
               splits=lambda p: dev_splits(p) | ({'train'} if p.get('score_split') == 'train' else set())));
 

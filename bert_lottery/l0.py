@@ -32,8 +32,8 @@ from .train import evaluate
 
 # %% auto #0
 __all__ = ['mean_activations', 'apply_l0_mask', 'threshold_gates', 'sweep_thresholds', 'target_at', 'original_l0_options',
-           'component_weights', 'sparsity_of', 'l0_step', 'gates_attention', 'L0Options', 'l0_prune', 'plot_l0',
-           'L0Evaluation', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate']
+           'component_weights', 'sparsity_of', 'GateTraining', 'l0_step', 'gates_attention', 'L0Options', 'l0_prune',
+           'plot_l0', 'L0Evaluation', 'evaluate_l0', 'L0Run', 'l0_checkpoint', 'l0_reevaluate']
 
 # %% ../nbs/api/20_l0.ipynb #5f7f62e4
 @torch.no_grad()
@@ -146,32 +146,39 @@ def sparsity_of(head:Tensor, mlp:Tensor, # gates
     wh, wm = (w.to(head) for w in weights)
     return 1 - ((head * wh).sum() + (mlp * wm).sum()) / (wh.sum() + wm.sum())
 
+# %% ../nbs/api/20_l0.ipynb #3d0ae764
+@dataclass
+class GateTraining:
+    "What the gates' steps train and on what terms: the gates, the Lagrange multipliers, their two optimizers, the components' weights, the means and the clip."
+    gates:HardConcreteGates # the gates being trained
+    lambdas:Tensor # [2] the Lagrange multipliers λ1, λ2 (a Parameter)
+    opts:tuple # (the gates' optimizer, the multipliers' optimizer with `maximize=True`)
+    weights:tuple # from `component_weights`
+    means:tuple=(None, None) # (head mean, MLP mean) for mean ablation; (None, None): zero ablation
+    max_grad_norm:float|None=1.0 # clip the gradient norm of the gates and multipliers together (None: no clipping)
+
 # %% ../nbs/api/20_l0.ipynb #e134e15b
 def l0_step(model:nn.Module, # the frozen model (its weights get no gradient)
-            gates:HardConcreteGates, # the gates being trained
-            lambdas:Tensor, # [2] the Lagrange multipliers λ1, λ2 (a Parameter)
+            run:GateTraining, # the gates, the multipliers, their optimizers and the terms of the step
             inputs:dict, # one batch of model inputs, on the model's device, without labels
             target:float, # the target sparsity t at this step
-            opts:tuple, # (the gates' optimizer, the multipliers' optimizer with `maximize=True`)
-            weights:tuple, # from `component_weights`
-            means:tuple=(None, None), # (head mean, MLP mean) for mean ablation; (None, None): zero ablation
-            max_grad_norm:float|None=1.0, # clip the gradient norm of the gates and multipliers together (None: no clipping)
             generator:torch.Generator|None=None, # the noise of the gate draw
            )->dict:
     "One optimisation step of the gates on one batch; returns the loss, its KL and Lagrangian parts, the sampled sparsity and the gradient norm."
     model.eval()
     with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
     model.train()
+    gates, lambdas = run.gates, run.lambdas
     hz, mz = gates.sample(generator)
-    with apply_gates(model, hz, mz, *means, all_heads_off='mask'): out = F.log_softmax(model(**inputs).logits.float(), -1)   # the bias stays, as the original's
+    with apply_gates(model, hz, mz, *run.means, all_heads_off='mask'): out = F.log_softmax(model(**inputs).logits.float(), -1)   # the bias stays, as the original's
     kl = F.kl_div(out, ref, log_target=True, reduction='batchmean')          # KL(full || pruned)
-    s = sparsity_of(hz, mz, weights)
+    s = sparsity_of(hz, mz, run.weights)
     lag = lambdas[0] * (target - s) + lambdas[1] * (target - s) ** 2
     loss = kl + lag
-    for o in opts: o.zero_grad()
+    for o in run.opts: o.zero_grad()
     loss.backward()
-    gnorm = torch.nn.utils.clip_grad_norm_([*gates.parameters(), lambdas], max_grad_norm or float('inf'))   # the norm before clipping
-    for o in opts: o.step()
+    gnorm = torch.nn.utils.clip_grad_norm_([*gates.parameters(), lambdas], run.max_grad_norm or float('inf'))   # the norm before clipping
+    for o in run.opts: o.step()
     return dict(loss=loss.item(), kl=kl.item(), lagrangian=lag.item(), sparsity=s.item(), grad_norm=gnorm.item())
 
 # %% ../nbs/api/20_l0.ipynb #2be22cdd
@@ -242,6 +249,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
         opt_l = torch.optim.AdamW([lambdas], lr=o.lambda_lr, weight_decay=o.weight_decay, maximize=True)
         scheds = [get_linear_schedule_with_warmup(op, min(o.lr_warmup, steps), steps) for op in (opt, opt_l)]
         weights = component_weights(model, o.weight)
+        run = GateTraining(gates, lambdas, (opt, opt_l), weights, (hmean, mmean), o.max_grad_norm)
         noise = torch.Generator().manual_seed(seed)
         history, step, epoch, t0 = [], 0, 0, time.perf_counter()
         bar = tqdm(total=steps, desc=f'L0 pruning to {target:.0%}', disable=not progress)
@@ -250,8 +258,7 @@ def l0_prune(model:nn.Module, # a fine-tuned sequence-classification model (its 
                 for b in glue_loader(train, o.batch_size, shuffle=True, seed=seed + epoch, pad_id=pad_id):
                     if step >= steps: break
                     t = target_at(step, target, target_warmup, o.start, o.schedule)
-                    r = l0_step(model, gates, lambdas, model_inputs(b, dev, labels=False), t, opts=(opt, opt_l), weights=weights, means=(hmean, mmean),
-                                max_grad_norm=o.max_grad_norm, generator=noise)
+                    r = l0_step(model, run, model_inputs(b, dev, labels=False), t, generator=noise)
                     for sc in scheds: sc.step()
                     if step % o.log_every == 0 or step == steps - 1:
                         with torch.no_grad():

@@ -269,11 +269,12 @@ def check_model_name(model_name:str|None # the spec's model_name
                          + f". {type(e).__name__}: {str(e).splitlines()[0]}") from None
 
 # %% ../nbs/api/22_spec.ipynb #392fad2d
-def needed_splits(spec:Spec # a checked spec
+def needed_splits(spec:Spec, # a checked spec
+                  units:list|None=None, # its units, when expanded already (None: `expand(spec)`)
                  )->dict:
     "(task, split) -> the kinds whose units read that split, over every unit of `spec`."
     out = {}
-    for u in expand(spec):
+    for u in expand(spec) if units is None else units:
         k = get_kind(u.kind)
         for split in sorted(k.splits(u.params) if k.splits else (), key=str):   # a split of the unit's task, or (task, split)
             task, split = split if isinstance(split, tuple) else (u.params['task'], split)
@@ -287,11 +288,12 @@ def check_inputs(spec:Spec # a checked spec
     "Raise a clear error unless `model_name` loads, every split a unit of `spec` reads is a split of its task and a file under the data root, and every other folder a unit reads is there."
     check_model_name(spec['model_name'])
     root = resolve_data_root(spec['data_root'])                                     # an error naming a root that is not a folder
-    for u in expand(spec):
+    units = expand(spec)
+    for u in units:
         for name in (get_kind(u.kind).folders or (lambda p: ()))(u.params):
             if root is None or not (root/name).is_dir():
                 raise FileNotFoundError(f"spec: the data root {str(root) if root else '(none: give data_root or set $BERT_LOTTERY_DATA)'} has no folder {name}/, which its {u.kind} units read")
-    for (name, split), kinds in needed_splits(spec).items():
+    for (name, split), kinds in needed_splits(spec, units).items():
         task, by = get_task(name), ', '.join(kinds)
         if split not in task.splits: raise ValueError(f"spec: {name} has no split {split!r}, which its {by} units read; valid splits: {list(task.splits)}")
         if root is None: continue                                                   # the hub's copy has every split

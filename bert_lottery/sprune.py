@@ -9,6 +9,7 @@ import time, warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from dataclasses import dataclass
 from fastcore.meta import delegates
 from matplotlib.colors import ListedColormap
 from tqdm.auto import tqdm
@@ -21,13 +22,14 @@ from .masking import ALL_HEADS_OFF
 from .masks import GateMask, StructuredMask
 from .metrics import main_metric, score, split_metric
 from .models import load_checkpoint, read_results
+from .options import as_kwargs, options, options_from
 from .records import PruneStep, save_run
 from .select import drop_lowest
 from .train import evaluate
 
 # %% auto #0
-__all__ = ['MODES', 'check_sprune_args', 'sprune_stages', 'prune_step', 'steps_bound', 'sprune_loop', 'sprune', 'plot_mask',
-           'plot_history', 'sprune_checkpoint']
+__all__ = ['MODES', 'check_sprune_args', 'sprune_stages', 'prune_step', 'steps_bound', 'SpruneLoop', 'sprune_loop',
+           'SpruneOptions', 'sprune', 'plot_mask', 'plot_history', 'sprune_checkpoint']
 
 # %% ../nbs/api/13_sprune.ipynb #aac37384
 MODES = ('heads+mlps', 'heads', 'mlps')
@@ -87,18 +89,26 @@ def _to_target(mask, probe, history, stage, target, bar, mode, step):
     best = min(history, key=lambda h: abs(h.mask.sparsity - target))
     return best.mask.replace(base_metric=float(history[0].metric), metric=float(best.metric), mode=mode, step=step, target=target), history
 
+# %% ../nbs/api/13_sprune.ipynb #78c5095a
+@dataclass
+class SpruneLoop:
+    "How the s-pruning loop prunes and when it stops, checked when made (`check_sprune_args`)."
+    mode:str='heads+mlps' # what to prune: 'heads+mlps', 'heads' or 'mlps'
+    threshold:float=0.9 # keep pruning while the metric is at least this fraction of the full model's
+    step:float=0.1 # fraction of all heads pruned per step (half of it in the heads-only stage of heads+mlps)
+    rescore:bool=False # re-score the kept mask when a stage ends on a failed step (the original does not)
+    target:float|None=None # instead of the threshold: prune (first stage only) until this share of heads and MLPs is gone; return the mask nearest it
+    def __post_init__(self): check_sprune_args(self.mode, self.threshold, self.step)
+
 # %% ../nbs/api/13_sprune.ipynb #56c72be5
+@options_from(SpruneLoop)
 def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
                 probe, # mask -> (metric, head scores [layers, heads], MLP scores [layers]), all from one pass under the mask
-                mode:str='heads+mlps', # what to prune: 'heads+mlps', 'heads' or 'mlps'
-                threshold:float=0.9, # keep pruning while the metric is at least this fraction of the full model's
-                step:float=0.1, # fraction of all heads pruned per step (half of it in the heads-only stage of heads+mlps)
-                rescore:bool=False, # re-score the kept mask when a stage ends on a failed step (the original does not)
-                target:float|None=None, # instead of the threshold: prune (first stage only) until this share of heads and MLPs is gone; return the mask nearest it
                 progress:bool=True, # show a progress bar
-               )->tuple:
+                **kwargs)->tuple:
     "Iterative s-pruning; returns the last passing mask and the `PruneStep` of every evaluated mask."
-    check_sprune_args(mode, threshold, step)
+    o = options(SpruneLoop, kwargs, 'sprune_loop')
+    mode, threshold, step, rescore, target = o.mode, o.threshold, o.step, o.rescore, o.target
     mask = StructuredMask.ones(dims)
     base, hs, ms = probe(mask)
     history, floor = [PruneStep('full', mask, base, True, dict(head=hs, mlp=ms))], threshold * base
@@ -120,32 +130,42 @@ def sprune_loop(dims:tuple, # (n_layers, n_heads) of the model
     metric = next(h.metric for h in reversed(history) if h.passed and h.mask.head.equal(mask.head) and h.mask.mlp.equal(mask.mlp))
     return mask.replace(base_metric=float(base), metric=float(metric), mode=mode, threshold=threshold, step=step, rescore=rescore), history
 
+# %% ../nbs/api/13_sprune.ipynb #523da5fb
+@dataclass
+class SpruneOptions(SpruneLoop):
+    "s-pruning's options: the loop's (`SpruneLoop`), and how each pass scores importance; checked when made."
+    batch_size:int=64 # examples per scoring batch (the original: 64)
+    order:str='dataset' # batch order: 'dataset' (file order, the original) or 'length' (faster, other batches)
+    fixed_length:int|None=None # pad every batch to this length, as the original's features (128); None = dynamic
+    accumulate:str='mean_abs' # 'mean_abs': E|dL/dg| (the paper); 'running_sum': the original code's quirk
+    normalize:bool=True # layer-wise L2 normalisation of head scores, then min-max of heads and of MLPs
+    all_heads_off:str='mask' # a layer without heads while searching: 'mask' = LayerNorm(b_o + input), the original's head mask; 'remove' = LayerNorm(input)
+    def __post_init__(self):
+        super().__post_init__()
+        if self.accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {self.accumulate!r}")
+        if self.all_heads_off not in ALL_HEADS_OFF: raise ValueError(f"all_heads_off must be one of {ALL_HEADS_OFF}, not {self.all_heads_off!r}")
+        if self.order not in ('dataset', 'length'): raise ValueError(f"order must be 'dataset' or 'length', not {self.order!r}")
+
 # %% ../nbs/api/13_sprune.ipynb #7e4e2c35
-@delegates(sprune_loop, but=['dims', 'probe'])
+@options_from(SpruneOptions)
 def sprune(model, # a fine-tuned sequence-classification model
            task:str|GlueTask, # its GLUE task
            data:Encoded, # the split that drives the loop: importance and the stopping metric
-           batch_size:int=64, # examples per scoring batch (the original: 64)
-           order:str='dataset', # batch order: 'dataset' (file order, the original) or 'length' (faster, other batches)
-           fixed_length:int|None=None, # pad every batch to this length, as the original's features (128); None = dynamic
-           accumulate:str='mean_abs', # 'mean_abs': E|dL/dg| (the paper); 'running_sum': the original code's quirk
-           normalize:bool=True, # layer-wise L2 normalisation of head scores, then min-max of heads and of MLPs
            pad_id:int=0, # the tokenizer's pad token id
-           all_heads_off:str='mask', # a layer without heads while searching: 'mask' = LayerNorm(b_o + input), the original's head mask; 'remove' = LayerNorm(input)
+           progress:bool=True, # show a progress bar
            **kwargs)->tuple:
     "Iterative s-pruning of `model` on `task`; returns the last passing mask and the history."
-    if accumulate not in ACCUMULATE: raise ValueError(f"accumulate must be one of {ACCUMULATE}, not {accumulate!r}")
-    if all_heads_off not in ALL_HEADS_OFF: raise ValueError(f"all_heads_off must be one of {ALL_HEADS_OFF}, not {all_heads_off!r}")
+    o = options(SpruneOptions, kwargs, 'sprune')
     task, name = get_task(task), split_metric(task)
-    loader = glue_loader(data, batch_size, pad_id=pad_id, order=order, fixed_length=fixed_length)
+    loader = glue_loader(data, o.batch_size, pad_id=pad_id, order=o.order, fixed_length=o.fixed_length)
     def probe(mask):
-        sc = gate_importance(model, loader, mask, accumulate, all_heads_off=all_heads_off)
-        hs, ms = (normalize_head_scores(sc.head), normalize_mlp_scores(sc.mlp)) if normalize else (sc.head, sc.mlp)
+        sc = gate_importance(model, loader, mask, o.accumulate, all_heads_off=o.all_heads_off)
+        hs, ms = (normalize_head_scores(sc.head), normalize_mlp_scores(sc.mlp)) if o.normalize else (sc.head, sc.mlp)
         return score(task, sc.preds, sc.labels)[name], hs, ms
     model.eval()
-    mask, history = sprune_loop(model_dims(model), probe, **kwargs)
-    return mask.replace(method=f"s-pruning/{mask.meta['mode']}", metric_name=name, batch_size=batch_size, order=order,
-                        accumulate=accumulate, normalize=normalize, all_heads_off=all_heads_off, **({'fixed_length': fixed_length} if fixed_length else {})), history
+    mask, history = sprune_loop(model_dims(model), probe, progress=progress, **as_kwargs(o, SpruneLoop))
+    return mask.replace(method=f"s-pruning/{mask.meta['mode']}", metric_name=name, batch_size=o.batch_size, order=o.order, accumulate=o.accumulate,
+                        normalize=o.normalize, all_heads_off=o.all_heads_off, **({'fixed_length': o.fixed_length} if o.fixed_length else {})), history
 
 # %% ../nbs/api/13_sprune.ipynb #9922a6a0
 def plot_mask(mask:GateMask, # the mask to draw
