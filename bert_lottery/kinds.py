@@ -246,7 +246,7 @@ def _check_training(precision:str='auto', **opts):
     check_hparams(**opts)
 
 register(Kind('finetune', lambda p, ws: finetune(**p, data_root=ws.data_root, output_dir=str(ws.heavy), progress=ws.progress), 'model', _finetune_units,
-              options=finetune, runner_sets=('task', 'model_name', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress', 'first_epoch'),
+              options=finetune, runner_sets=('task', 'model_name', 'data_root', 'output_dir', 'seed', 'mask', 'weights', 'compact', 'save_model', 'progress'),
               check=_check_training, outputs=('results.json',), heavy=True, splits=training_splits, setting=lambda u: 'full'));
 
 # %% ../nbs/api/21a_kinds.ipynb #cfb04273

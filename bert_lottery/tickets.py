@@ -143,7 +143,7 @@ def imp(task:str, # GLUE task
     rounds_done = []
     def finetune_round(model, mask):
         first = 0 if o.reseed_rounds else len(rounds_done) * math.ceil(o.epochs_per_round); rounds_done.append(first)
-        log = train(model, task, encs['train'], seed, evals, mask=mask, first_epoch=first, pad_id=tok.pad_token_id or 0, progress=progress,
+        log = train(model, task, encs['train'], seed=seed, evals=evals, mask=mask, first_epoch=first, pad_id=tok.pad_token_id or 0, progress=progress,
                     **{**as_kwargs(o, Recipe), 'epochs': o.epochs_per_round, 'decay_epochs': o.rounds * o.epochs_per_round})
         return log['epochs'][-1]['dev'][main_metric(task)]
     t0 = time.perf_counter()
