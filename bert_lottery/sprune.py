@@ -5,11 +5,11 @@
 # %% ../nbs/api/13_sprune.ipynb #5ae5cef7
 from __future__ import annotations
 import time, warnings
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from dataclasses import dataclass
 from fastcore.meta import delegates
 from matplotlib.colors import ListedColormap
 from tqdm.auto import tqdm
