@@ -6,7 +6,12 @@ Arms, each adding one part to the one before:
   + fused AdamW   `torch.optim.AdamW(fused=True)` (`train.make_optimizer`)
   + foreach clip  `clip_grad_norm_(foreach=True)` (`train.clip_gradients`)
   + fast dropout  every `nn.Dropout` draws its keep-mask from 15 random bits (`fastpath.fast_dropout_in`)
-  + lottery attn  eager attention with that dropout (`attention='bert_lottery'`)
+  + lottery attn  eager attention with that dropout (`attention='bert_lottery'`), as it was: under bf16 its scores,
+                  softmax and dropout in fp32 (the fp32 attention mask promotes them)
+  + attn in bf16  the same attention in the products' precision: the mask added in the scores' dtype
+                  (`fastpath._in_dtype`; nothing changes in fp32)
+  + first token   the last layer attends from and finishes for the first token only, all the classifier reads
+                  (`fastpath.first_token_only`)
   library         the library as it runs: all of the above, the attention path measured (`attention='auto'`)
 The default model on the task's real training data, batch 32, length-grouped dynamic padding, `--precision` (fp32, bf16 or
 both where bf16 is native). Each arm trains `--steps` steps after `--warmup`, `--rounds` times, the arms taking turns
@@ -21,6 +26,7 @@ from unittest import mock
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 from transformers.utils import logging
+import bert_lottery.fastpath as F
 import bert_lottery.train as T
 from bert_lottery.batching import encode_task
 from bert_lottery.data import get_task
@@ -36,12 +42,17 @@ def _unfused(model, lr, weight_decay):
 
 def _accelerate_clip(acc, params, max_norm): return acc.clip_grad_norm_(params, max_norm)
 
-ARMS = {   # arm -> (patches of bert_lottery.train, train's attention option)
-    'before': (dict(make_optimizer=_unfused, clip_gradients=_accelerate_clip, fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
-    '+ fused AdamW': (dict(clip_gradients=_accelerate_clip, fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
-    '+ foreach clip': (dict(fast_dropout_in=lambda m: nullcontext()), 'sdpa'),
-    '+ fast dropout': ({}, 'sdpa'),
-    '+ lottery attention': ({}, 'bert_lottery'),
+WHOLE = {(T, 'first_token_only'): lambda m: nullcontext(False)}     # every token through the last layer
+FP32_SCORES = {(F, '_in_dtype'): lambda mask, dtype: mask}          # the mask keeps its fp32: scores, softmax, dropout in fp32
+OLD_STEP = {(T, 'make_optimizer'): _unfused, (T, 'clip_gradients'): _accelerate_clip, (T, 'fast_dropout_in'): lambda m: nullcontext()}
+ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention option)
+    'before': ({**OLD_STEP, **WHOLE}, 'sdpa'),
+    '+ fused AdamW': ({k: v for k, v in {**OLD_STEP, **WHOLE}.items() if k[1] != 'make_optimizer'}, 'sdpa'),
+    '+ foreach clip': ({(T, 'fast_dropout_in'): lambda m: nullcontext(), **WHOLE}, 'sdpa'),
+    '+ fast dropout': (WHOLE, 'sdpa'),
+    '+ lottery attention': ({**WHOLE, **FP32_SCORES}, 'bert_lottery'),
+    '+ attention in bf16': (WHOLE, 'bert_lottery'),
+    '+ first token only': ({}, 'bert_lottery'),
     'library (auto attention)': ({}, 'auto'),
 }
 
@@ -52,7 +63,7 @@ def step_ms(model, tok, task, enc, precision, patches, attention, warmup, steps)
         starts.append(time.perf_counter())
         if len(starts) > warmup + steps: raise StopTraining
     with ExitStack() as stack:
-        for k, v in patches.items(): stack.enter_context(mock.patch.object(T, k, v))
+        for (mod, k), v in patches.items(): stack.enter_context(mock.patch.object(mod, k, v))
         train_steps(model, tok, task, enc, warmup + steps + 1, clock, precision=precision, attention=attention)
     d = [b - a for a, b in zip(starts[warmup:], starts[warmup + 1:])]
     return 1000 * statistics.median(d)

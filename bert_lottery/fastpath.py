@@ -16,10 +16,12 @@ from filelock import FileLock
 import numpy as np
 from .batching import cache_dir, collate, Encoded, model_inputs
 from .files import atomic_file
+from .layout import LayerParts, layer_parts
 
 # %% auto #0
-__all__ = ['DROP_BITS', 'ATTENTION', 'CANDIDATES', 'drop_threshold', 'keep_scale', 'fast_dropout', 'fast_dropout_in',
-           'lottery_attention', 'transformer_of', 'attention_for', 'using_attention', 'median_batch']
+__all__ = ['DROP_BITS', 'ATTENTION', 'FIRST_QUERY', 'CANDIDATES', 'FIRST_TOKEN_FAMILIES', 'drop_threshold', 'keep_scale',
+           'fast_dropout', 'fast_dropout_in', 'lottery_attention', 'transformer_of', 'attention_for', 'using_attention',
+           'median_batch', 'first_token_layer', 'first_token_only']
 
 # %% ../nbs/api/08a_fastpath.ipynb #4b048444
 DROP_BITS = 15   # random bits per element of a keep-mask
@@ -62,6 +64,12 @@ def fast_dropout_in(model:nn.Module # any model
 
 # %% ../nbs/api/08a_fastpath.ipynb #c4a1e869
 ATTENTION = 'bert_lottery'   # the name `lottery_attention` is registered under
+FIRST_QUERY = '_bert_lottery_first_query'   # set on an attention module by `first_token_only`: attend from the first token alone
+
+def _in_dtype(mask:Tensor, dtype:torch.dtype)->Tensor:
+    "An additive attention mask in `dtype` (the scores' own: bf16 under bf16 autocast), its large negative values kept finite."
+    if mask.dtype == dtype or not mask.is_floating_point() or not dtype.is_floating_point: return mask
+    return mask.clamp(min=torch.finfo(dtype).min).to(dtype)
 
 def lottery_attention(module:nn.Module, # the attention module (its `training` flag decides dropout)
                       query:Tensor, key:Tensor, value:Tensor, # [batch, heads, length, head_dim]
@@ -69,13 +77,15 @@ def lottery_attention(module:nn.Module, # the attention module (its `training` f
                       scaling:float|None=None, # default 1/sqrt(head_dim)
                       dropout:float=0.0, # on the attention probabilities, in training
                       **kwargs)->tuple:
-    "Eager attention with `fast_dropout` on the probabilities: the context [batch, length, heads, head_dim] and the probabilities (named `lottery_attention` in a profile)."
+    "Eager attention with `fast_dropout` on the probabilities, in the products' precision: the context [batch, length, heads, head_dim] and the probabilities (named `lottery_attention` in a profile). In a layer `first_token_only` marks, only the first query's (repeated over the length)."
     with torch.profiler.record_function('lottery_attention'):
+        first, n = getattr(module, FIRST_QUERY, False), query.shape[2]
+        if first: query, attention_mask = query[:, :, :1], attention_mask[:, :, :1] if attention_mask is not None else None
         w = torch.matmul(query, key.transpose(2, 3)) * (scaling if scaling is not None else query.size(-1) ** -0.5)
-        if attention_mask is not None: w = w + attention_mask
+        if attention_mask is not None: w = w + _in_dtype(attention_mask, w.dtype)
         w = torch.softmax(w, dim=-1)
-        ctx = torch.matmul(fast_dropout(w, dropout, module.training), value)
-        return ctx.transpose(1, 2).contiguous(), w
+        ctx = torch.matmul(fast_dropout(w, dropout, module.training), value).transpose(1, 2)
+        return (ctx.expand(-1, n, -1, -1) if first else ctx).contiguous(), w
 
 AttentionInterface.register(ATTENTION, lottery_attention)
 AttentionMaskInterface.register(ATTENTION, eager_mask)
@@ -174,3 +184,32 @@ def median_batch(enc:Encoded, # the encoded training split
     "Model inputs, without labels, of the `n` examples of `enc` nearest its median length: the batch an attention path is measured on."
     idx = np.argsort(np.abs(enc.lengths - np.median(enc.lengths)), kind='stable')[:max(1, min(n, len(enc)))].tolist()
     return model_inputs(collate(enc, idx, pad_id), device, labels=False)
+
+# %% ../nbs/api/08a_fastpath.ipynb #db876028
+FIRST_TOKEN_FAMILIES = ('bert', 'roberta', 'electra')   # `base_model_prefix` of the families whose sequence classifier reads the first token alone
+
+def first_token_layer(model:nn.Module # a model, or a module that wraps one
+                     )->LayerParts|None:
+    "The last encoder layer's parts when `model` is a sequence classifier that reads only the first token's last hidden state (BERT, RoBERTa, ELECTRA); else None."
+    m = transformer_of(model)
+    if m is None or not type(m).__name__.endswith('ForSequenceClassification') or getattr(m, 'base_model_prefix', None) not in FIRST_TOKEN_FAMILIES: return None
+    if getattr(m.config, 'output_hidden_states', False): return None      # the caller reads the hidden states
+    p = layer_parts(m)[-1]
+    return p if p.style == 'bert' else None
+
+# %% ../nbs/api/08a_fastpath.ipynb #57116ace
+def _first_token(mod:nn.Module, args:tuple)->tuple:
+    "Pre-hook of the attention output block: the attention context and the layer's input, for the first token only."
+    return (args[0][:, :1], args[1][:, :1], *args[2:])
+
+@contextmanager
+def first_token_only(model:nn.Module # any model; a no-op unless `first_token_layer` finds the layer
+                    ):
+    "Inside the `with` block the last encoder layer of a first-token sequence classifier attends from, and finishes for, the first token only; yields whether it does."
+    p = first_token_layer(model)
+    if p is None: yield False; return
+    h = p.layer.attention.output.register_forward_pre_hook(_first_token)
+    setattr(p.heads, FIRST_QUERY, True)
+    try: yield True
+    finally:
+        h.remove(); p.heads.__dict__.pop(FIRST_QUERY, None)

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .batching import model_inputs
+from .fastpath import first_token_only
 from .masking import ALL_HEADS_OFF, apply_gates
 from .masks import StructuredMask
 
@@ -63,7 +64,8 @@ def gate_grads(model:nn.Module, # a `...ForSequenceClassification` model, in eva
               )->tuple[Tensor, Tensor, Tensor]:
     "dL/d gate for heads [layers, heads] and MLPs [layers] of one batch, and the batch's logits."
     h, m = fresh_gates(head, model), fresh_gates(mlp, model)
-    with apply_gates(model, h, m, all_heads_off=all_heads_off): out = model(**model_inputs(batch, next(model.parameters()).device))
+    with apply_gates(model, h, m, all_heads_off=all_heads_off), first_token_only(model):   # the loss reads the first token alone
+        out = model(**model_inputs(batch, next(model.parameters()).device))
     dh, dm = torch.autograd.grad(out.loss, (h, m), materialize_grads=True)
     return dh, dm, out.logits.detach()
 

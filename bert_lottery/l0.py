@@ -19,7 +19,7 @@ from .batching import encode, Encoded, glue_loader, model_inputs
 from .data import get_task, load_glue, seeded_subset
 from .files import write_json
 from .gates import HardConcreteGates
-from .fastpath import attention_for, fast_dropout_in, median_batch, using_attention
+from .fastpath import attention_for, fast_dropout_in, first_token_only, median_batch, using_attention
 from .importance import trainable_only
 from .layout import layer_parts, model_dims
 from .masking import apply_gates
@@ -165,12 +165,13 @@ def l0_step(model:nn.Module, # the frozen model (its weights get no gradient)
             generator:torch.Generator|None=None, # the noise of the gate draw
            )->dict:
     "One optimisation step of the gates on one batch; returns the loss, its KL and Lagrangian parts, the sampled sparsity and the gradient norm."
-    model.eval()
-    with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
-    model.train()
-    gates, lambdas = run.gates, run.lambdas
-    hz, mz = gates.sample(generator)
-    with apply_gates(model, hz, mz, *run.means, all_heads_off='mask'): out = F.log_softmax(model(**inputs).logits.float(), -1)   # the bias stays, as the original's
+    with first_token_only(model):      # both distributions read the first token alone
+        model.eval()
+        with torch.no_grad(): ref = F.log_softmax(model(**inputs).logits.float(), -1)
+        model.train()
+        gates, lambdas = run.gates, run.lambdas
+        hz, mz = gates.sample(generator)
+        with apply_gates(model, hz, mz, *run.means, all_heads_off='mask'): out = F.log_softmax(model(**inputs).logits.float(), -1)   # the bias stays, as the original's
     kl = F.kl_div(out, ref, log_target=True, reduction='batchmean')          # KL(full || pruned)
     s = sparsity_of(hz, mz, run.weights)
     lag = lambdas[0] * (target - s) + lambdas[1] * (target - s) ** 2

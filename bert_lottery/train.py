@@ -22,7 +22,7 @@ from .compaction import compact as compact_model
 from .batching import encode_task, Encoded, glue_loader, model_inputs
 from .data import check_split, get_task, GlueTask
 from .files import save_checkpoint, write_json
-from .fastpath import attention_for, fast_dropout_in, median_batch, transformer_of, using_attention
+from .fastpath import attention_for, fast_dropout_in, first_token_only, median_batch, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
@@ -83,12 +83,13 @@ def predict(model, loader, # a model and a loader from `glue_loader`
     "Predictions (class ids or regression scores) for every example of `loader`, in dataset order."
     model.eval(); dev = next(model.parameters()).device
     outs, idxs = [], []
-    for b in tqdm(loader, desc='eval', disable=not progress, leave=False):
-        logits = model(**model_inputs(b, dev, labels=False)).logits
-        pred = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
-        idx = b['idx'].to(dev)
-        if accelerator is not None: pred, idx = accelerator.gather_for_metrics((pred, idx))
-        outs.append(pred.float().cpu()); idxs.append(idx.cpu())
+    with first_token_only(model):    # a classifier's last layer finishes for the token its head reads
+        for b in tqdm(loader, desc='eval', disable=not progress, leave=False):
+            logits = model(**model_inputs(b, dev, labels=False)).logits
+            pred = logits[:, 0] if logits.shape[-1] == 1 else logits.argmax(-1)
+            idx = b['idx'].to(dev)
+            if accelerator is not None: pred, idx = accelerator.gather_for_metrics((pred, idx))
+            outs.append(pred.float().cpu()); idxs.append(idx.cpu())
     out, idx = torch.cat(outs).numpy(), torch.cat(idxs).numpy()
     n = len(loader.dataset) if hasattr(loader, 'dataset') else len(idx)
     if len(idx) != n or not np.array_equal(np.sort(idx), np.arange(n)):   # each example exactly once, across processes
@@ -205,10 +206,10 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
     try:
         prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
-        # this run's TF32, attention path and dropout draws, each restored afterwards
-        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model):
-            yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched,
-                                  sampler=loader.batch_sampler, steps=steps, attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None))
+        # this run's TF32, attention path, dropout draws and first-token last layer, each restored afterwards
+        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model), first_token_only(model) as first:
+            yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched, sampler=loader.batch_sampler, steps=steps,
+                                  attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None), first_token_only=first)
     finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
         for k in _PREPARED: model.__dict__.pop(k, None)
         model.__dict__.update(saved)
@@ -256,7 +257,7 @@ def train(model, # a sequence-classification model, trained in place
         if first_epoch == 0: set_seed(seed)
         with accelerated(model, train_enc, seed, r, pad_id=pad_id, accelerator=accelerator) as run:
             acc, m = run.accelerator, run.model
-            log['attention'] = run.attention
+            log['attention'], log['first_token_only'] = run.attention, run.first_token_only
             for epoch in range(n_epochs):
                 run.loader.set_epoch(first_epoch + epoch)    # Accelerate's loader hands its own counter to the sampler in one process
                 run.sampler.set_epoch(first_epoch + epoch)   # under N processes the sampler sits inside a shard that does not pass it on
