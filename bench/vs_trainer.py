@@ -8,6 +8,7 @@ weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, Adam
   i.e. bf16 autocast on a CPU with AVX512-BF16 or AMX, fp32 elsewhere; the fast path of `fastpath`: 15-bit dropout draws,
   the attention path measured per machine and length, foreach clipping).
 - `library_fp32`: the same with `precision='fp32'` (the bf16 quality check).
+- `library_bf16_residual`: `library` with the option `bf16_residual=True` (the residual stream in bf16 too; `fastpath.bf16_residual`).
 - `trainer_padded` (a): `transformers.Trainer` as run_glue.py runs it: every example padded to 128,
   `default_data_collator`, random sampler, fp32.
 - `trainer_grouped` (b): the best a Trainer user gets without custom code: `DataCollatorWithPadding` and
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np, torch
 from _timing import add_threads_arg, markdown_table, ratio, set_threads, timed
 
-ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16')
+ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16', 'library_bf16_residual')
 HP = dict(epochs=3, lr=5e-5, batch_size=32, warmup=0.1, weight_decay=0.01, max_grad_norm=1.0, max_length=128)
 
 
@@ -59,9 +60,9 @@ def as_items(enc, pad_to=None, pad_id=0):
     return items
 
 
-def run_library(task, seed, a, precision):
+def run_library(task, seed, a, precision, **options):
     from bert_lottery.train import finetune
-    wall, r = timed(lambda: finetune(task, data_root=a.data_root, seed=seed, progress=False, save_model=False, precision=precision,
+    wall, r = timed(lambda: finetune(task, data_root=a.data_root, seed=seed, progress=False, save_model=False, precision=precision, **options,
                                      train_subset=a.train_subset, dev_subset=a.dev_subset,
                                      epochs=HP['epochs'], lr=HP['lr'], batch_size=HP['batch_size'], warmup=HP['warmup'],
                                      weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], max_length=HP['max_length']))
@@ -118,6 +119,7 @@ def run_trainer(task, seed, a, grouped, bf16=False):
 def run_arm(task, arm, seed, a):
     if arm == 'library': return run_library(task, seed, a, 'auto')
     if arm == 'library_fp32': return run_library(task, seed, a, 'fp32')
+    if arm == 'library_bf16_residual': return run_library(task, seed, a, 'auto', bf16_residual=True)
     if arm == 'trainer_padded': return run_trainer(task, seed, a, grouped=False)
     if arm == 'trainer_grouped': return run_trainer(task, seed, a, grouped=True)
     if arm == 'trainer_grouped_bf16': return run_trainer(task, seed, a, grouped=True, bf16=True)
@@ -131,7 +133,8 @@ def fmt(xs, nd=1, scale=1):
 
 PAIRS = [('library', 'trainer_padded'), ('library', 'trainer_grouped'),          # the ratios (a) and (b)
          ('library', 'trainer_grouped_bf16'), ('library_fp32', 'trainer_grouped'),  # precision-matched
-         ('library', 'library_fp32')]                                             # what bf16 alone gives
+         ('library', 'library_fp32'),                                              # what bf16 alone gives
+         ('library_bf16_residual', 'trainer_grouped_bf16'), ('library_bf16_residual', 'library')]   # the option
 
 
 def table(out, tasks, arms=ARMS):

@@ -21,7 +21,7 @@ from .layout import LayerParts, layer_parts
 # %% auto #0
 __all__ = ['DROP_BITS', 'ATTENTION', 'FIRST_QUERY', 'CANDIDATES', 'FIRST_TOKEN_FAMILIES', 'drop_threshold', 'keep_scale',
            'fast_dropout', 'fast_dropout_in', 'lottery_attention', 'transformer_of', 'attention_for', 'using_attention',
-           'median_batch', 'first_token_layer', 'first_token_only']
+           'median_batch', 'first_token_layer', 'first_token_only', 'embeddings_of', 'bf16_residual']
 
 # %% ../nbs/api/08a_fastpath.ipynb #4b048444
 DROP_BITS = 15   # random bits per element of a keep-mask
@@ -213,3 +213,26 @@ def first_token_only(model:nn.Module # any model; a no-op unless `first_token_la
     try: yield True
     finally:
         h.remove(); p.heads.__dict__.pop(FIRST_QUERY, None)
+
+# %% ../nbs/api/08a_fastpath.ipynb #42d65db8
+def embeddings_of(model:nn.Module # a model, or a module that wraps one
+                 )->nn.Module|None:
+    "The embeddings block of the transformers model inside `model` (`base_model.embeddings`), or None."
+    m = transformer_of(model)
+    return getattr(getattr(m, 'base_model', m), 'embeddings', None) if m is not None else None
+
+def _to_bf16_under_autocast(mod:nn.Module, args:tuple, out):
+    "Forward hook: under bf16 autocast, an fp32 output becomes bf16."
+    dev = out.device.type
+    if out.dtype == torch.float32 and torch.is_autocast_enabled(dev) and torch.get_autocast_dtype(dev) == torch.bfloat16: return out.to(torch.bfloat16)
+
+@contextmanager
+def bf16_residual(model:nn.Module, # any model with an embeddings block (BERT, RoBERTa, ELECTRA, DistilBERT)
+                  enabled:bool=True, # False: a no-op
+                 ):
+    "Inside the `with` block, under bf16 autocast, the embeddings' output is cast to bf16, so the residual stream between layers stays bf16 (on a CPU); yields whether the hook is on."
+    emb = embeddings_of(model) if enabled else None
+    if emb is None: yield False; return
+    h = emb.register_forward_hook(_to_bf16_under_autocast)
+    try: yield True
+    finally: h.remove()

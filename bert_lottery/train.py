@@ -22,7 +22,7 @@ from .compaction import compact as compact_model
 from .batching import encode_task, Encoded, glue_loader, model_inputs
 from .data import check_split, get_task, GlueTask
 from .files import save_checkpoint, write_json
-from .fastpath import attention_for, fast_dropout_in, first_token_only, median_batch, transformer_of, using_attention
+from .fastpath import attention_for, bf16_residual, fast_dropout_in, first_token_only, median_batch, transformer_of, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
@@ -156,6 +156,7 @@ class Recipe:
     fixed_length:int|None=None # pad every batch to this length (the slow baseline) instead of dynamic padding
     precision:str='auto' # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
     attention:str|None='auto' # attention path: 'auto' (the faster, measured once per machine), 'sdpa', 'eager', 'bert_lottery', None (the model's)
+    bf16_residual:bool=False # under bf16 on a CPU, keep the residual stream between layers in bf16 too (`fastpath.bf16_residual`): fewer casts, other rounding
     def __post_init__(self): check_hparams(**as_kwargs(self))
 
 # %% ../nbs/api/09_train.ipynb #57957bd3
@@ -206,8 +207,9 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
     try:
         prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
-        # this run's TF32, attention path, dropout draws and first-token last layer, each restored afterwards
-        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model), first_token_only(model) as first:
+        # this run's TF32, attention path, dropout draws, first-token last layer and residual stream, each restored afterwards
+        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model), first_token_only(model) as first, \
+             bf16_residual(model, r.bf16_residual and acc.mixed_precision == 'bf16'):
             yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched, sampler=loader.batch_sampler, steps=steps,
                                   attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None), first_token_only=first)
     finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
