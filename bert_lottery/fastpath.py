@@ -16,7 +16,7 @@ from filelock import FileLock
 import numpy as np
 from .batching import cache_dir, collate, Encoded, model_inputs
 from .files import atomic_file
-from .layout import LayerParts, layer_parts
+from .layout import encoder_layers
 
 # %% auto #0
 __all__ = ['DROP_BITS', 'ATTENTION', 'FIRST_QUERY', 'CANDIDATES', 'FIRST_TOKEN_FAMILIES', 'drop_threshold', 'keep_scale',
@@ -189,13 +189,14 @@ def median_batch(enc:Encoded, # the encoded training split
 FIRST_TOKEN_FAMILIES = ('bert', 'roberta', 'electra')   # `base_model_prefix` of the families whose sequence classifier reads the first token alone
 
 def first_token_layer(model:nn.Module # a model, or a module that wraps one
-                     )->LayerParts|None:
-    "The last encoder layer's parts when `model` is a sequence classifier that reads only the first token's last hidden state (BERT, RoBERTa, ELECTRA); else None."
+                     )->nn.Module|None:
+    "The last encoder layer when `model` is a sequence classifier that reads only the first token's last hidden state (BERT, RoBERTa, ELECTRA) and the layer has its attention (`attention.self`, `attention.output`); else None."
     m = transformer_of(model)
     if m is None or not type(m).__name__.endswith('ForSequenceClassification') or getattr(m, 'base_model_prefix', None) not in FIRST_TOKEN_FAMILIES: return None
     if getattr(m.config, 'output_hidden_states', False): return None      # the caller reads the hidden states
-    p = layer_parts(m)[-1]
-    return p if p.style == 'bert' else None
+    last = encoder_layers(m)[-1]
+    att = getattr(last, 'attention', None)
+    return last if isinstance(getattr(att, 'self', None), nn.Module) and isinstance(getattr(att, 'output', None), nn.Module) else None
 
 # %% ../nbs/api/08a_fastpath.ipynb #57116ace
 def _first_token(mod:nn.Module, args:tuple)->tuple:
@@ -206,13 +207,13 @@ def _first_token(mod:nn.Module, args:tuple)->tuple:
 def first_token_only(model:nn.Module # any model; a no-op unless `first_token_layer` finds the layer
                     ):
     "Inside the `with` block the last encoder layer of a first-token sequence classifier attends from, and finishes for, the first token only; yields whether it does."
-    p = first_token_layer(model)
-    if p is None: yield False; return
-    h = p.layer.attention.output.register_forward_pre_hook(_first_token)
-    setattr(p.heads, FIRST_QUERY, True)
+    last = first_token_layer(model)
+    if last is None: yield False; return
+    h = last.attention.output.register_forward_pre_hook(_first_token)
+    setattr(last.attention.self, FIRST_QUERY, True)
     try: yield True
     finally:
-        h.remove(); p.heads.__dict__.pop(FIRST_QUERY, None)
+        h.remove(); last.attention.self.__dict__.pop(FIRST_QUERY, None)
 
 # %% ../nbs/api/08a_fastpath.ipynb #42d65db8
 def embeddings_of(model:nn.Module # a model, or a module that wraps one
