@@ -13,6 +13,8 @@ Arms, each adding one part to the one before:
   + first token   the last layer attends from and finishes for the first token only, all the classifier reads
                   (`fastpath.first_token_only`)
   library         the library as it runs: all of the above, the attention path measured (`attention='auto'`)
+  + bf16_residual the library with the option `bf16_residual=True`: under bf16 the residual stream stays bf16
+                  (`fastpath.bf16_residual`; off by default, and nothing changes in fp32)
 The default model on the task's real training data, batch 32, length-grouped dynamic padding, `--precision` (fp32, bf16 or
 both where bf16 is native). Each arm trains `--steps` steps after `--warmup`, `--rounds` times, the arms taking turns
 (reversed every other round); the figure is the median ms per step over its rounds. Arms switch parts by replacing the
@@ -45,7 +47,7 @@ def _accelerate_clip(acc, params, max_norm): return acc.clip_grad_norm_(params, 
 WHOLE = {(T, 'first_token_only'): lambda m: nullcontext(False)}     # every token through the last layer
 FP32_SCORES = {(F, '_in_dtype'): lambda mask, dtype: mask}          # the mask keeps its fp32: scores, softmax, dropout in fp32
 OLD_STEP = {(T, 'make_optimizer'): _unfused, (T, 'clip_gradients'): _accelerate_clip, (T, 'fast_dropout_in'): lambda m: nullcontext()}
-ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention option)
+ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention option[, more options of train])
     'before': ({**OLD_STEP, **WHOLE}, 'sdpa'),
     '+ fused AdamW': ({k: v for k, v in {**OLD_STEP, **WHOLE}.items() if k[1] != 'make_optimizer'}, 'sdpa'),
     '+ foreach clip': ({(T, 'fast_dropout_in'): lambda m: nullcontext(), **WHOLE}, 'sdpa'),
@@ -54,9 +56,10 @@ ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention optio
     '+ attention in bf16': (WHOLE, 'bert_lottery'),
     '+ first token only': ({}, 'bert_lottery'),
     'library (auto attention)': ({}, 'auto'),
+    'library + bf16_residual': ({}, 'auto', dict(bf16_residual=True)),   # an option, off by default (a no-op in fp32)
 }
 
-def step_ms(model, tok, task, enc, precision, patches, attention, warmup, steps):
+def step_ms(model, tok, task, enc, precision, patches, attention, warmup, steps, **options):
     "Median milliseconds per step of `steps` steps after `warmup`, with `patches` in place."
     starts = []
     def clock(inputs):
@@ -64,7 +67,7 @@ def step_ms(model, tok, task, enc, precision, patches, attention, warmup, steps)
         if len(starts) > warmup + steps: raise StopTraining
     with ExitStack() as stack:
         for (mod, k), v in patches.items(): stack.enter_context(mock.patch.object(mod, k, v))
-        train_steps(model, tok, task, enc, warmup + steps + 1, clock, precision=precision, attention=attention)
+        train_steps(model, tok, task, enc, warmup + steps + 1, clock, precision=precision, attention=attention, **options)
     d = [b - a for a, b in zip(starts[warmup:], starts[warmup + 1:])]
     return 1000 * statistics.median(d)
 
@@ -89,8 +92,8 @@ def main():
         times = {arm: [] for arm in ARMS}
         for r in range(a.rounds):
             for arm in (list(ARMS) if r % 2 == 0 else list(ARMS)[::-1]):
-                patches, attention = ARMS[arm]
-                times[arm].append(step_ms(model, tok, task, enc, prec, patches, attention, a.warmup, a.steps))
+                patches, attention, *options = ARMS[arm]
+                times[arm].append(step_ms(model, tok, task, enc, prec, patches, attention, a.warmup, a.steps, **(options[0] if options else {})))
         base = statistics.median(times['before'])
         for arm, ts in times.items():
             m = statistics.median(ts)
