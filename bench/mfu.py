@@ -12,7 +12,10 @@
    exactly `--steps` whole steps after the warm-up.
 3. **FLOPs.** Per token, 6 x the encoder's matmul weights (forward 2, backward 4), plus attention: QK^T and AV cost
    4 x length x hidden per token per layer forward, x3 with backward. *Real* counts each example at its own length;
-   *padded* counts every example of a batch at the batch's longest length (what the kernels compute). The classifier
+   *padded* counts every example of a batch at the batch's longest length. *Computed* is padded less the work
+   `fastpath.first_token_only` skips in a classifier's last layer (its output projection, FFN and attention beyond the
+   first token): what the kernels compute. MFU real and padded count the whole encoder's work, as a peer that computes
+   every token does; MFU computed is the share of the peak the library's own kernels reach. The classifier
    head and the embeddings are left out (under 0.1% of the FLOPs). MFU = training GFLOP/s / peak GFLOP/s of the same dtype
    at the same model's shapes.
 
@@ -31,6 +34,8 @@ import torch
 from transformers.utils import logging
 from bert_lottery.batching import encode_task
 from bert_lottery.data import get_task
+from bert_lottery.fastpath import first_token_layer
+from bert_lottery.layout import layer_parts
 from bert_lottery.models import load_model
 from bert_lottery.train import bf16_native
 from _timing import StopTraining, add_threads_arg, markdown_table, median_of, set_threads, sync, train_steps
@@ -95,12 +100,14 @@ def measure_training(model, tok, task, enc, precision:str, warmup:int, steps:int
                 padded=[tuple(m.shape) for m in masks])
 
 
-def training_flops(run:dict, matmul_weights:int, layers:int, hidden:int)->tuple:
-    "FLOPs of the timed steps counted over real tokens and over padded tokens."
+def training_flops(run:dict, matmul_weights:int, layers:int, hidden:int, last_skipped:int=0)->tuple:
+    "FLOPs of the timed steps counted over real tokens, over padded tokens, and as computed: padded, less what `first_token_only` skips (`last_skipped`: the last layer's weights past attention, 0 when it is off)."
     attn = 12 * layers * hidden          # per token per unit of sequence length: QK^T and AV, forward and backward
     real = sum(6 * matmul_weights * float(L.sum()) + attn * float((L ** 2).sum()) for L in run['lengths'])
     padded = sum(6 * matmul_weights * B * P + attn * B * P * P for B, P in run['padded'])
-    return real, padded
+    # the last layer: its output projection and FFN, and its attention, for the first token alone
+    skipped = sum(6 * last_skipped * B * (P - 1) + (attn // layers) * B * (P * P - P) for B, P in run['padded']) if last_skipped else 0
+    return real, padded, padded - skipped
 
 
 def main():
@@ -147,12 +154,14 @@ def main():
         for prec in precisions:
             tok, model = make_model(name, task)         # a fresh model per precision
             run = measure_training(model, tok, task, enc, prec, a.warmup, a.steps, a.batch_size)
-            real, padded = training_flops(run, weights, cfg.num_hidden_layers, cfg.hidden_size)
+            last = layer_parts(model)[-1]
+            skipped = sum(l.weight.numel() for l in (last.o, last.ffn_in, last.ffn_out)) if first_token_layer(model) is not None else 0
+            real, padded, computed = training_flops(run, weights, cfg.num_hidden_layers, cfg.hidden_size, skipped)
             n_ex, n_tok = sum(len(L) for L in run['lengths']), sum(float(L.sum()) for L in run['lengths'])
             s = run['seconds']
-            gf_real, gf_pad = real / s / 1e9, padded / s / 1e9
+            gf_real, gf_pad, gf_comp = real / s / 1e9, padded / s / 1e9, computed / s / 1e9
             rows.append([name, prec, f"{n_ex / s:.1f}", f"{n_tok / s:.0f}", f"{gf_real:.1f}", f"{gf_pad:.1f}", f"{peak_of[prec]:.1f}",
-                         f"{gf_real / peak_of[prec]:.0%}", f"{gf_pad / peak_of[prec]:.0%}"])
+                         f"{gf_real / peak_of[prec]:.0%}", f"{gf_pad / peak_of[prec]:.0%}", f"{gf_comp / peak_of[prec]:.0%}"])
             print(f"  training {prec}: {a.steps} step{'s' * (a.steps != 1)}, {n_ex} examples, {n_tok / n_ex:.1f} real tokens per example "
                   f"({sum(B * P for B, P in run['padded']) / n_tok:.2f}x padded), {real / n_ex / 1e9:.2f} GFLOP per example, "
                   f"{s:.1f} s", flush=True)
@@ -161,7 +170,7 @@ def main():
     print(markdown_table(['model', 'dtype', 'tokens', 'peak GFLOP/s', 'best product GFLOP/s'], peaks))
     print(f"\nTraining on {task.name} (batch {a.batch_size}, {a.steps} timed step{'s' * (a.steps != 1)} after {a.warmup}), `train.train`:\n")
     print(markdown_table(['model', 'precision', 'ex/s', 'tokens/s real', 'GFLOP/s real', 'GFLOP/s padded', 'peak GFLOP/s',
-                          'MFU real', 'MFU padded'], rows))
+                          'MFU real', 'MFU padded', 'MFU computed'], rows))
 
 
 if __name__ == '__main__':
