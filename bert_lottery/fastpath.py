@@ -209,6 +209,7 @@ def first_token_only(model:nn.Module # any model; a no-op unless `first_token_la
     "Inside the `with` block the last encoder layer of a first-token sequence classifier attends from, and finishes for, the first token only; yields whether it does."
     last = first_token_layer(model)
     if last is None: yield False; return
+    if getattr(last.attention.self, FIRST_QUERY, False): yield True; return    # on already (an enclosing block, e.g. `train` around `predict`): that block undoes it
     h = last.attention.output.register_forward_pre_hook(_first_token)
     setattr(last.attention.self, FIRST_QUERY, True)
     try: yield True
