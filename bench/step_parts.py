@@ -46,11 +46,13 @@ def _accelerate_clip(acc, params, max_norm): return acc.clip_grad_norm_(params, 
 
 WHOLE = {(T, 'first_token_only'): lambda m: nullcontext(False)}     # every token through the last layer
 FP32_SCORES = {(F, '_in_dtype'): lambda mask, dtype: mask}          # the mask keeps its fp32: scores, softmax, dropout in fp32
-OLD_STEP = {(T, 'make_optimizer'): _unfused, (T, 'clip_gradients'): _accelerate_clip, (T, 'fast_dropout_in'): lambda m: nullcontext()}
+OLD_OPTIMIZER = {(T, 'make_optimizer'): _unfused}                   # per-tensor AdamW
+OLD_CLIP = {(T, 'clip_gradients'): _accelerate_clip}                # Accelerate's clipping
+OLD_DROPOUT = {(T, 'fast_dropout_in'): lambda m: nullcontext()}     # F.dropout's draws
 ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention option[, more options of train])
-    'before': ({**OLD_STEP, **WHOLE}, 'sdpa'),
-    '+ fused AdamW': ({k: v for k, v in {**OLD_STEP, **WHOLE}.items() if k[1] != 'make_optimizer'}, 'sdpa'),
-    '+ foreach clip': ({(T, 'fast_dropout_in'): lambda m: nullcontext(), **WHOLE}, 'sdpa'),
+    'before': ({**OLD_OPTIMIZER, **OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa'),
+    '+ fused AdamW': ({**OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa'),
+    '+ foreach clip': ({**OLD_DROPOUT, **WHOLE}, 'sdpa'),
     '+ fast dropout': (WHOLE, 'sdpa'),
     '+ lottery attention': ({**WHOLE, **FP32_SCORES}, 'bert_lottery'),
     '+ attention in bf16': (WHOLE, 'bert_lottery'),

@@ -147,7 +147,7 @@ def table(out, tasks, arms=ARMS):
             rs = res[arm]
             if not rs: continue   # arms not run (yet) are left out
             eps = [r['examples_per_s'] for r in rs]
-            speedup = ratio(lib, np.mean(eps)) if lib and arm != 'library' else ''
+            speedup = ratio(lib, np.mean(eps)) if lib and arm.startswith('trainer') else ''   # library arms: see the ratios below
             rows.append([task, arm, 'fp32' if rs[0]['precision'] == 'no' else rs[0]['precision'], ','.join(str(r['seed']) for r in rs),
                          fmt(eps), fmt([r['wall_seconds'] for r in rs], 0), fmt([r['score'] for r in rs], 1, 100), speedup])
         for a1, a2 in PAIRS:
@@ -155,7 +155,10 @@ def table(out, tasks, arms=ARMS):
             seeds = sorted({r['seed'] for r in r1} & {r['seed'] for r in r2})
             if not seeds: continue
             m = lambda rs, k: np.mean([r[k] for r in rs if r['seed'] in seeds])
-            ratios.append(f"{task}: {a1} / {a2} = {ratio(m(r1, 'examples_per_s'), m(r2, 'examples_per_s'))} examples/s; dev "
+            by_seed = lambda rs: {r['seed']: r['examples_per_s'] for r in rs}
+            per = [by_seed(r1)[s] / by_seed(r2)[s] for s in seeds]   # per seed: the arms of one invocation ran back to back
+            spread = f"; per seed {' / '.join(f'{x:.2f}' for x in per)}, mean {fmt(per, 2)}x" if len(per) > 1 else ''
+            ratios.append(f"{task}: {a1} / {a2} = {ratio(m(r1, 'examples_per_s'), m(r2, 'examples_per_s'))} examples/s{spread}; dev "
                           f"{100 * m(r1, 'score'):.1f} vs {100 * m(r2, 'score'):.1f} (seeds {','.join(map(str, seeds))})")
     return markdown_table(header, rows) + '\n\n' + '\n'.join(ratios) + '\n'
 
