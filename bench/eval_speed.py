@@ -4,7 +4,7 @@
    - before: in the original code's style (every example padded to 128, file order, `torch.no_grad`) at batch 32, where
      the original's find_masks.sh evaluates at batch 64 (`--batch_size 64`);
    - after: `bert_lottery.train.evaluate`: dynamic padding, length-sorted batches, `torch.inference_mode`, at eval batch
-     sizes 32..256 (the largest that fits is the default, 128: above it nothing is gained on CPU).
+     sizes 32..256 (`train.eval_batch_size`: 32 on a CPU, where it measured fastest, 128 on an accelerator).
    Each arm is timed --repeats times (median); the predictions must agree.
 2. One whole s-pruning run (heads+MLPs, the paper's settings). Its probe needs gradients, so `inference_mode` cannot
    apply; what changes is the batches:
