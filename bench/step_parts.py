@@ -12,6 +12,8 @@ Arms, each adding one part to the one before:
                   (`fastpath._in_dtype`; nothing changes in fp32)
   + first token   the last layer attends from and finishes for the first token only, all the classifier reads
                   (`fastpath.first_token_only`)
+  + used rows     the word embeddings cut to the rows the training split uses (`fastpath.used_rows_only`); the arms
+                  above train every row (`used_rows_only=False`)
   library         the library as it runs: all of the above, the attention path measured (`attention='auto'`)
   + bf16_residual the library with the option `bf16_residual=True`: under bf16 the residual stream stays bf16
                   (`fastpath.bf16_residual`; off by default, and nothing changes in fp32)
@@ -49,14 +51,16 @@ FP32_SCORES = {(F, '_in_dtype'): lambda mask, dtype: mask}          # the mask k
 OLD_OPTIMIZER = {(T, 'make_optimizer'): _unfused}                   # per-tensor AdamW
 OLD_CLIP = {(T, 'clip_gradients'): _accelerate_clip}                # Accelerate's clipping
 OLD_DROPOUT = {(T, 'fast_dropout_in'): lambda m: nullcontext()}     # F.dropout's draws
+ALL_ROWS = dict(used_rows_only=False)                               # every word-embedding row trains
 ARMS = {   # arm -> (patches {(module, name): stand-in}, train's attention option[, more options of train])
-    'before': ({**OLD_OPTIMIZER, **OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa'),
-    '+ fused AdamW': ({**OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa'),
-    '+ foreach clip': ({**OLD_DROPOUT, **WHOLE}, 'sdpa'),
-    '+ fast dropout': (WHOLE, 'sdpa'),
-    '+ lottery attention': ({**WHOLE, **FP32_SCORES}, 'bert_lottery'),
-    '+ attention in bf16': (WHOLE, 'bert_lottery'),
-    '+ first token only': ({}, 'bert_lottery'),
+    'before': ({**OLD_OPTIMIZER, **OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa', ALL_ROWS),
+    '+ fused AdamW': ({**OLD_CLIP, **OLD_DROPOUT, **WHOLE}, 'sdpa', ALL_ROWS),
+    '+ foreach clip': ({**OLD_DROPOUT, **WHOLE}, 'sdpa', ALL_ROWS),
+    '+ fast dropout': (WHOLE, 'sdpa', ALL_ROWS),
+    '+ lottery attention': ({**WHOLE, **FP32_SCORES}, 'bert_lottery', ALL_ROWS),
+    '+ attention in bf16': (WHOLE, 'bert_lottery', ALL_ROWS),
+    '+ first token only': ({}, 'bert_lottery', ALL_ROWS),
+    '+ used rows only': ({}, 'bert_lottery'),
     'library (auto attention)': ({}, 'auto'),
     'library + bf16_residual': ({}, 'auto', dict(bf16_residual=True)),   # an option, off by default (a no-op in fp32)
 }

@@ -68,7 +68,8 @@ def run_library(task, seed, a, precision, **options):
                                      weight_decay=HP['weight_decay'], max_grad_norm=HP['max_grad_norm'], max_length=HP['max_length']))
     train_s = sum(e['seconds'] for e in r['history'])
     return dict(score=r['score'], metric=r['main_metric'], train_seconds=train_s, wall_seconds=wall,
-                examples_per_s=r['n_train'] * HP['epochs'] / train_s, n_train=r['n_train'], precision=r['precision'])
+                examples_per_s=r['n_train'] * HP['epochs'] / train_s, n_train=r['n_train'], precision=r['precision'],
+                epoch_seconds=[round(e['seconds'], 2) for e in r['history']])
 
 
 def trainer_fit_predict(task, seed, a, grouped, bf16=False):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/api/09_train.ipynb #05f2a51a
 from __future__ import annotations
-import math, os, time
+import itertools, math, os, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from .compaction import compact as compact_model
 from .batching import encode_task, Encoded, glue_loader, model_inputs
 from .data import check_split, get_task, GlueTask
 from .files import save_checkpoint, write_json
-from .fastpath import attention_for, bf16_residual, fast_dropout_in, first_token_only, median_batch, transformer_of, using_attention
+from .fastpath import attention_for, bf16_residual, fast_dropout_in, first_token_only, median_batch, transformer_of, used_rows_only, using_attention
 from .masks import Mask, StructuredMask, WeightMask
 from .metrics import main_metric, score, split_metric
 from .models import DEFAULT_MODEL_NAME, DEVICE_ENV, WEIGHT_INITS, init_weights_, load_model
@@ -157,6 +157,7 @@ class Recipe:
     precision:str='auto' # the new Accelerator's precision: 'auto' (bf16 where native), 'bf16', 'fp32'
     attention:str|None='auto' # attention path: 'auto' (the faster, measured once per machine), 'sdpa', 'eager', 'bert_lottery', None (the model's)
     bf16_residual:bool=False # under bf16 on a CPU, keep the residual stream between layers in bf16 too (`fastpath.bf16_residual`): fewer casts, other rounding
+    used_rows_only:bool=True # train only the word-embedding rows the training split uses; the others only decay, as AdamW would (`fastpath.used_rows_only`)
     def __post_init__(self): check_hparams(**as_kwargs(self))
 
 # %% ../nbs/api/09_train.ipynb #57957bd3
@@ -183,6 +184,10 @@ def _attention_of_run(acc:Accelerator, model, enc:Encoded, batch_size:int, pad_i
 # %% ../nbs/api/09_train.ipynb #a0e96831
 _PREPARED = ('forward', '_original_forward', '_is_accelerate_prepared')   # what `Accelerator.prepare` sets on a model
 
+def _token_ids(enc:Encoded, pad_id:int)->np.ndarray:
+    "Every token id `enc` holds, and the padding id."
+    return np.unique(np.fromiter(itertools.chain([pad_id], *enc.input_ids), dtype=np.int64))
+
 @contextmanager
 def accelerated(model, # a sequence-classification model; handed back as it was on exit
                 train_enc:Encoded, # the encoded training split
@@ -202,19 +207,23 @@ def accelerated(model, # a sequence-classification model; handed back as it was 
     steps, horizon = math.ceil(len(loader) * r.epochs), math.ceil(len(loader) * (r.decay_epochs or r.epochs))
     model.to(acc.device)                                  # where Accelerate would put it: the attention path is measured there
     impl = _attention_of_run(acc, model, train_enc, r.batch_size, pad_id, r.attention)
-    opt = make_optimizer(model, r.lr, r.weight_decay)
-    sched = get_linear_schedule_with_warmup(opt, int(r.warmup * horizon), horizon)
-    saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
-    try:
-        prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
-        # this run's TF32, attention path, dropout draws, first-token last layer and residual stream, each restored afterwards
-        with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model), first_token_only(model) as first, \
-             bf16_residual(model, r.bf16_residual and acc.mixed_precision == 'bf16'):
-            yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched, sampler=loader.batch_sampler, steps=steps,
-                                  attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None), first_token_only=first)
-    finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
-        for k in _PREPARED: model.__dict__.pop(k, None)
-        model.__dict__.update(saved)
+    # the word embeddings cut to the rows the split uses, before the optimizer (and Accelerate's DDP) see the parameters
+    with used_rows_only(model, _token_ids(train_enc, pad_id)) if r.used_rows_only else nullcontext() as rows:
+        opt = make_optimizer(model, r.lr, r.weight_decay)
+        if rows is not None: rows.track(opt)
+        sched = get_linear_schedule_with_warmup(opt, int(r.warmup * horizon), horizon)
+        saved = {k: model.__dict__[k] for k in _PREPARED if k in model.__dict__}
+        try:
+            prepared, opt, dl, sched = acc.prepare(model, opt, loader, sched)
+            # this run's TF32, attention path, dropout draws, first-token last layer and residual stream, each restored afterwards
+            with tf32(acc.mixed_precision == 'bf16' and acc.device.type == 'cuda'), using_attention(model, impl), fast_dropout_in(model), first_token_only(model) as first, \
+                 bf16_residual(model, r.bf16_residual and acc.mixed_precision == 'bf16'):
+                yield SimpleNamespace(accelerator=acc, model=prepared, optimizer=opt, loader=dl, scheduler=sched, sampler=loader.batch_sampler, steps=steps,
+                                      attention=getattr(getattr(transformer_of(model), 'config', None), '_attn_implementation', None), first_token_only=first,
+                                      used_rows=rows.n if rows is not None else None)
+        finally:   # give the caller back its model as it was: Accelerate wrapped its forward in autocast, in place
+            for k in _PREPARED: model.__dict__.pop(k, None)
+            model.__dict__.update(saved)
 
 # %% ../nbs/api/09_train.ipynb #48e44b66
 def clip_gradients(accelerator:Accelerator, # the run's accelerator
@@ -253,13 +262,13 @@ def train(model, # a sequence-classification model, trained in place
           **kwargs)->dict:
     "Fine-tune `model` on `train_enc`; returns the hyper-parameters and per-epoch timings and metrics."
     r = options(Recipe, kwargs, 'train')
-    hp = dict(seed=seed, **{k: v for k, v in as_kwargs(r).items() if k not in ('precision', 'attention')})   # what results record
+    hp = dict(seed=seed, **{k: v for k, v in as_kwargs(r).items() if k not in ('precision', 'attention', 'used_rows_only')})   # what results record
     log, step, n_epochs = dict(hparams=hp, epochs=[]), 0, math.ceil(r.epochs)
     with mask.apply(model) if mask is not None else nullcontext():   # the subnetwork's mask stays fixed throughout
         if first_epoch == 0: set_seed(seed)
         with accelerated(model, train_enc, seed, r, pad_id=pad_id, accelerator=accelerator) as run:
             acc, m = run.accelerator, run.model
-            log['attention'], log['first_token_only'] = run.attention, run.first_token_only
+            log['attention'], log['first_token_only'], log['used_rows'] = run.attention, run.first_token_only, run.used_rows
             for epoch in range(n_epochs):
                 run.loader.set_epoch(first_epoch + epoch)    # Accelerate's loader hands its own counter to the sampler in one process
                 run.sampler.set_epoch(first_epoch + epoch)   # under N processes the sampler sits inside a shard that does not pass it on
