@@ -14,6 +14,12 @@ weight decay 0.01 (not on biases and LayerNorms), gradient clipping at 1.0, Adam
 - `trainer_grouped` (b): the best a Trainer user gets without custom code: `DataCollatorWithPadding` and
   `train_sampling_strategy='group_by_length'` (transformers 5's name for `group_by_length=True`), fp32.
 - `trainer_grouped_bf16`: (b) with `bf16=True`, so that the library's bf16 default is also compared at equal precision.
+- `library_cache1024`: `library` in a process that keeps oneDNN's default kernel cache of 1,024 primitives, as the
+  Trainer arms do (what the larger cache `bert_lottery` sets on import gives).
+
+Every arm runs in a process of its own (nothing cached from one run to the next). The library's processes import
+`bert_lottery`, which sets `ONEDNN_PRIMITIVE_CACHE_CAPACITY=16384` where it is unset; the Trainer arms' processes get
+oneDNN's default, 1024, as a Trainer user's process has. A value set in the environment is kept for every arm.
 
 Both use fused AdamW (the Trainer's default `adamw_torch_fused` on torch >= 2.8; the library's `train.make_optimizer`);
 everything else in the recipe matches (decay groups, betas, eps, linear schedule and its horizon, clipping, eval batch 128;
@@ -29,12 +35,14 @@ so an interrupted run resumes; the table (mean +- std over seeds, and the speed 
 Usage: python bench/vs_trainer.py [--data_root ../shared/data] [--tasks RTE MRPC] [--seeds 42 1337 86]
        [--arms library trainer_grouped trainer_padded library_fp32 trainer_grouped_bf16] [--out results/bench/vs_trainer]
 """
-import argparse, json, os, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
+CACHE_ENV = 'ONEDNN_PRIMITIVE_CACHE_CAPACITY'
+USER_CACHE = os.environ.get(CACHE_ENV)      # read before anything imports bert_lottery, which sets it where unset
 import numpy as np, torch
 from _timing import add_threads_arg, markdown_table, ratio, set_threads, timed
 
-ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16', 'library_bf16_residual')
+ARMS = ('library', 'trainer_grouped', 'trainer_padded', 'library_fp32', 'trainer_grouped_bf16', 'library_bf16_residual', 'library_cache1024')
 HP = dict(epochs=3, lr=5e-5, batch_size=32, warmup=0.1, weight_decay=0.01, max_grad_norm=1.0, max_length=128)
 
 
@@ -121,10 +129,20 @@ def run_arm(task, arm, seed, a):
     if arm == 'library': return run_library(task, seed, a, 'auto')
     if arm == 'library_fp32': return run_library(task, seed, a, 'fp32')
     if arm == 'library_bf16_residual': return run_library(task, seed, a, 'auto', bf16_residual=True)
+    if arm == 'library_cache1024': return run_library(task, seed, a, 'auto')      # its process keeps oneDNN's default cache (`arm_env`)
     if arm == 'trainer_padded': return run_trainer(task, seed, a, grouped=False)
     if arm == 'trainer_grouped': return run_trainer(task, seed, a, grouped=True)
     if arm == 'trainer_grouped_bf16': return run_trainer(task, seed, a, grouped=True, bf16=True)
     raise ValueError(f"unknown arm {arm!r}; one of {ARMS}")
+
+
+def arm_env(arm):
+    "The environment of an arm's process: a Trainer's (and `library_cache1024`) keeps oneDNN's default kernel cache of 1,024, as a process without bert_lottery has; the library's own gets the larger one bert_lottery sets on import. A value the user set stays for every arm."
+    env = dict(os.environ)
+    if USER_CACHE is not None: env[CACHE_ENV] = USER_CACHE
+    elif arm.startswith('trainer') or arm == 'library_cache1024': env[CACHE_ENV] = '1024'
+    else: env.pop(CACHE_ENV, None)
+    return env
 
 
 def fmt(xs, nd=1, scale=1):
@@ -135,7 +153,8 @@ def fmt(xs, nd=1, scale=1):
 PAIRS = [('library', 'trainer_padded'), ('library', 'trainer_grouped'),          # the issue's ratios (a) and (b)
          ('library', 'trainer_grouped_bf16'), ('library_fp32', 'trainer_grouped'),  # precision-matched
          ('library', 'library_fp32'),                                              # what bf16 alone gives
-         ('library_bf16_residual', 'trainer_grouped_bf16'), ('library_bf16_residual', 'library')]   # the option
+         ('library_bf16_residual', 'trainer_grouped_bf16'), ('library_bf16_residual', 'library'),   # the option
+         ('library', 'library_cache1024'), ('library_cache1024', 'trainer_grouped_bf16')]             # oneDNN's kernel cache
 
 
 def table(out, tasks, arms=ARMS):
@@ -177,21 +196,30 @@ def main():
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', default='results/bench/vs_trainer')
     p.add_argument('--pause_file', default=None, help='while this file exists, wait before starting the next run')
+    p.add_argument('--one', nargs=3, metavar=('TASK', 'ARM', 'SEED'), default=None, help='internal: run one arm in this process and write its file')
     p.add_argument('--train_subset', type=int, default=None, help='smoke tests only: a seeded subset of the training set')
     p.add_argument('--dev_subset', type=int, default=None, help='smoke tests only: a seeded subset of the dev set')
     add_threads_arg(p)
     a = p.parse_args()
     set_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.one:                                  # one arm, in a process of its own
+        task, arm, seed = a.one[0], a.one[1], int(a.one[2])
+        r = dict(task=task, arm=arm, seed=seed, **HP, train_subset=a.train_subset, dev_subset=a.dev_subset, **run_arm(task, arm, seed, a),
+                 onednn_cache=os.environ.get(CACHE_ENV, 'default (1024)'))
+        (out/f'{task}_{arm}_s{seed}.json').write_text(json.dumps(r, indent=1))
+        return
     print(f"threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}", flush=True)
+    passed = [f'--data_root={a.data_root}', f'--out={out}'] + [f'--{k}={v}' for k, v in (('threads', a.threads), ('train_subset', a.train_subset), ('dev_subset', a.dev_subset)) if v is not None]
     for seed in a.seeds:
         for task in a.tasks:
             for arm in a.arms:
                 f = out/f'{task}_{arm}_s{seed}.json'
                 if f.exists(): continue
                 while a.pause_file and Path(a.pause_file).exists(): time.sleep(5)   # lets other work use the CPU between runs
-                r = dict(task=task, arm=arm, seed=seed, **HP, train_subset=a.train_subset, dev_subset=a.dev_subset, **run_arm(task, arm, seed, a))
-                f.write_text(json.dumps(r, indent=1))
+                # every arm in a fresh process: no kernel cache, allocator state or warm-up carried from one run to the next
+                subprocess.run([sys.executable, __file__, '--one', task, arm, str(seed), *passed], env=arm_env(arm), check=True)
+                r = json.loads(f.read_text())
                 print(f"{task} {arm} seed {seed}: {r['examples_per_s']:.1f} ex/s, train {r['train_seconds']:.0f} s, "
                       f"wall {r['wall_seconds']:.0f} s, {r['metric']} {r['score']:.4f}", flush=True)
                 t = table(out, all_tasks(out)); (out/'table.md').write_text(t)
