@@ -22,7 +22,7 @@ both where bf16 is native). Each arm trains `--steps` steps after `--warmup`, `-
 (reversed every other round); the figure is the median ms per step over its rounds. Arms switch parts by replacing the
 library's own helpers for the length of the arm (a benchmark's patch, not an option of `train`).
 
-    HF_HUB_OFFLINE=1 python bench/step_parts.py [--task RTE] [--precision both] [--steps 8] [--rounds 3] [--threads 2]
+    HF_HUB_OFFLINE=1 python bench/step_parts.py [--task RTE] [--precision both] [--steps 8] [--rounds 3] [--threads 2] [--arms ARM ...]
 """
 import argparse, os, statistics, time
 from contextlib import ExitStack, nullcontext
@@ -82,6 +82,7 @@ def main():
     p.add_argument('--task', default='RTE'); p.add_argument('--data_root', default=os.environ.get('BERT_LOTTERY_DATA'))
     p.add_argument('--precision', default='both', choices=['fp32', 'bf16', 'both'])
     p.add_argument('--steps', type=int, default=8); p.add_argument('--warmup', type=int, default=2); p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--arms', nargs='+', default=list(ARMS), choices=list(ARMS), metavar='ARM', help='the arms to run (default: all; before is always run, the speed-ups are on it)')
     p.add_argument('--quick', action='store_true', help='a smoke test: 1 round of 2 steps after 1, not a measurement')
     add_threads_arg(p)
     a = p.parse_args()
@@ -93,18 +94,18 @@ def main():
     enc = encode_task(tok, task, a.data_root, splits=['train'])['train']
     precs = ['fp32', 'bf16'] if a.precision == 'both' else [a.precision]
     if 'bf16' in precs and not T.bf16_native(): print('bf16 is emulated on this machine: its figures are not native bf16')
-    rows = []
+    rows, arms = [], [arm for arm in ARMS if arm == 'before' or arm in a.arms]
     for prec in precs:
-        times = {arm: [] for arm in ARMS}
+        times = {arm: [] for arm in arms}
         for r in range(a.rounds):
-            for arm in (list(ARMS) if r % 2 == 0 else list(ARMS)[::-1]):
+            for arm in (arms if r % 2 == 0 else arms[::-1]):
                 patches, attention, *options = ARMS[arm]
                 times[arm].append(step_ms(model, tok, task, enc, prec, patches, attention, a.warmup, a.steps, **(options[0] if options else {})))
         base = statistics.median(times['before'])
         for arm, ts in times.items():
             m = statistics.median(ts)
             rows.append([prec, arm, f'{m:.0f}', f'{base / m:.2f}x'])
-        print(markdown_table(['precision', 'arm', 'ms per step', 'speed-up on before'], rows[-len(ARMS):]), flush=True)
+        print(markdown_table(['precision', 'arm', 'ms per step', 'speed-up on before'], rows[-len(arms):]), flush=True)
     print(f"\n{a.task}, batch 32, {threads} threads, torch {torch.__version__}; median of {a.rounds} rounds of {a.steps} steps")
     print(markdown_table(['precision', 'arm', 'ms per step', 'speed-up on before'], rows))
 
