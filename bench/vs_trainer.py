@@ -210,7 +210,7 @@ def main():
         (out/f'{task}_{arm}_s{seed}.json').write_text(json.dumps(r, indent=1))
         return
     print(f"threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}", flush=True)
-    passed = [f'--data_root={a.data_root}', f'--out={out}'] + [f'--{k}={v}' for k, v in (('threads', a.threads), ('train_subset', a.train_subset), ('dev_subset', a.dev_subset)) if v is not None]
+    passed = [f'--out={out}'] + [f'--{k}={v}' for k, v in (('data_root', a.data_root), ('threads', a.threads), ('train_subset', a.train_subset), ('dev_subset', a.dev_subset)) if v is not None]
     for seed in a.seeds:
         for task in a.tasks:
             for arm in a.arms:
